@@ -1,0 +1,23 @@
+"""Lightning talks: pitch five-minute talks and vote on which get on stage."""
+from flask import Flask
+
+from . import auth, dashboard, db, errors, headers, site
+from .api import health, talks, users, votes
+from .config import Config
+
+
+def create_app(config=None, client=None, serve_www=False):
+    """Build the app from the environment, with `config` overrides and an optional DB client."""
+    app = Flask(__name__)
+    app.config.from_mapping(Config().as_flask())
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    db.init_app(app, client)
+    errors.init_app(app)
+    headers.init_app(app)
+    app.before_request(auth.refuse_cross_site)
+    for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
+    if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.
+        app.register_blueprint(site.bp)
+    return app

@@ -1,0 +1,4 @@
+"""`python -m app COMMAND`: see app/cli.py."""
+from .cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""/api/user/action/: register, log in, log out."""
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, jsonify
+
+from .. import auth, params
+from ..errors import ApiError
+from ..store import users, votes
+
+bp = Blueprint("users", __name__)
+
+MIN_PASSWORD = 8
+
+
+def _email(values):
+    """The email, trimmed, checked for shape and lower-cased for comparison."""
+    raw = params.text(values, "email", max_length=254)
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ApiError(f"That email does not look right: {exc}") from None
+
+
+def _password(values):
+    password = params.text(values, "password", max_length=1024, raw=True)
+    if len(password) < MIN_PASSWORD:
+        raise ApiError(f"Passwords are at least {MIN_PASSWORD} characters.")
+    return password
+
+
+def _reply(user, action):
+    response = jsonify(
+        success=True, action=action, _id=user["_id"], name=user["name"],
+        votes="|".join(votes.talks_voted_by(user["_id"])),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return auth.remember(response, user)
+
+
+@bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
+def action():
+    """Register when the email is new and a name is given; log in when the password matches."""
+    values = params.fields()
+    if params.flag(values, "logout"):
+        return auth.forget(jsonify(success=True, action="logout"))
+    email, password = _email(values), _password(values)
+    name = params.text(values, "name", required=False, max_length=100)
+    user = users.authenticate(email, password)
+    if user:
+        return _reply(user, "login")
+    if users.by_email(email):
+        raise ApiError("Wrong password for this email.", 401)
+    if not name:
+        raise ApiError("No account has this email. To register, give your name too.", 404)
+    user = users.register(email, password, name, auth.signals())
+    if user is None:  # Someone registered this email a moment ago.
+        raise ApiError("This email was just registered; log in instead.", 409)
+    return _reply(user, "register")

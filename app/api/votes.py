@@ -1,0 +1,22 @@
+"""/api/vote/action/: toggle or set a user's vote on a talk while voting is open."""
+from flask import Blueprint, jsonify
+
+from .. import auth, params, phases
+from ..store import talks, votes
+from .talks import no_such_talk
+
+bp = Blueprint("votes", __name__)
+
+
+@bp.route("/api/vote/action/", methods=["GET", "POST"], strict_slashes=False)
+def vote():
+    """Toggle the vote, or set it with vote=1/0 so that a retried request changes nothing."""
+    values = params.fields()
+    user = auth.attendee(values)
+    talk_id = params.identifier(values, "session", no_such_talk())
+    want = params.flag(values, "vote")
+    phases.require("voting")
+    if not talks.is_visible(talk_id):
+        raise no_such_talk()
+    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals())
+    return jsonify(success=True, action="create vote" if voted else "delete vote", votes=count)

@@ -1,0 +1,87 @@
+"""Who is asking: an attendee by their user id, an organizer by HTTP Basic auth."""
+import functools
+import hmac
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+from . import params
+from .errors import ApiError
+from .store import users
+
+COOKIE = "lt_user"
+
+
+def attendee(values):
+    """The user named by the `user` field, or on a POST by the login cookie; 401 if unknown."""
+    unknown = ApiError("Unknown user: log in again.", 401)
+    user_id = params.identifier(values, "user", unknown, required=False)
+    if not user_id and request.method == "POST":
+        user_id = params.identifier({"user": request.cookies.get(COOKIE)}, "user", unknown, required=False)
+    if not user_id:
+        raise ApiError("Log in first: no user given.", 401)
+    user = users.find(user_id)
+    if user is None:
+        raise unknown
+    return user
+
+
+def remember(response, user):
+    """Keep the login in a cookie that page scripts cannot read and other sites cannot send."""
+    response.set_cookie(
+        COOKIE, user["_id"], max_age=90 * 24 * 3600, httponly=True, samesite="Strict",
+        secure=current_app.config["ENV"] == "production", path="/api/",
+    )
+    return response
+
+
+def forget(response):
+    """Drop the login cookie."""
+    response.delete_cookie(COOKIE, path="/api/", httponly=True, samesite="Strict")
+    return response
+
+
+def refuse_cross_site():
+    """Refuse a state-changing request sent by a page on another origin (CSRF)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        raise ApiError("Refused: this request came from another site.", 403)
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.host:
+        raise ApiError("Refused: this request came from another site.", 403)
+
+
+def _organizer_ok(auth):
+    config = current_app.config
+    if auth is None or auth.type != "basic":
+        return False
+    # Compare both fields in constant time, always both, so timing tells nothing.
+    user_ok = hmac.compare_digest((auth.username or "").encode(), config["DASHBOARD_USER"].encode())
+    password_ok = hmac.compare_digest((auth.password or "").encode(), config["DASHBOARD_PASSWORD"].encode())
+    return user_ok and password_ok
+
+
+def organizer_required(view):
+    """Let the view run only for the organizer's Basic auth credentials; 401 otherwise."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not _organizer_ok(request.authorization):
+            raise ApiError("Organizers only: log in with the dashboard's user and password.", 401,
+                           {"WWW-Authenticate": 'Basic realm="lightning-talks dashboard", charset="UTF-8"'})
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def organizer_name():
+    """The logged-in organizer, for audit records."""
+    return request.authorization.username
+
+
+def signals():
+    """What the request says about where it came from, kept for spotting fake voters."""
+    return {
+        "ip": request.remote_addr,
+        "ua": request.headers.get("User-Agent", "")[:300],
+        "fingerprint": params.text(params.fields(), "fingerprint", required=False, max_length=128),
+    }

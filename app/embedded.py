@@ -1,0 +1,117 @@
+"""The embedded default database: an nx-27017 MongoDB wire-protocol server persisting to SQLite."""
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _binary():
+    beside_python = Path(sys.executable).with_name("nx-27017")
+    found = str(beside_python) if beside_python.exists() else shutil.which("nx-27017")
+    if not found:
+        raise RuntimeError("nx-27017 is not installed: pip install -r requirements.txt")
+    return found
+
+
+def ping(uri, timeout_ms=500):
+    """Whether a MongoDB server answers at this URI."""
+    client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+class EmbeddedMongo:
+    """One nx-27017 process on a free loopback port, with its files under data_dir."""
+
+    def __init__(self, data_dir, port=None):
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.process = None
+
+    @property
+    def uri(self):
+        """The URI clients connect with."""
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    @property
+    def _state_file(self):
+        return self.data_dir / "embedded.json"
+
+    def start(self, timeout=30):
+        """Start the server and wait until it answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / "nx-27017.log"
+        self.process = subprocess.Popen(
+            [_binary(), "--data-dir", str(self.data_dir / "db"), "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-file", str(log), "--pid-file", str(self.data_dir / "nx-27017.pid")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not ping(self.uri):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the embedded database did not start; see {log}")
+            time.sleep(0.1)
+        self._state_file.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+        return self
+
+    def stop(self, timeout=10):
+        """Stop the server (SIGTERM, then SIGKILL) and forget it."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        with contextlib.suppress(FileNotFoundError):
+            self._state_file.unlink()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def running_uri(data_dir):
+    """The URI of an embedded server already running on this data dir (e.g. under `fab serve`), or None."""
+    try:
+        state = json.loads((Path(data_dir) / "embedded.json").read_text())
+        os.kill(state["pid"], 0)
+    except (FileNotFoundError, ValueError, KeyError, ProcessLookupError, PermissionError):
+        return None
+    uri = f"mongodb://127.0.0.1:{state['port']}/"
+    return uri if ping(uri) else None
+
+
+@contextlib.contextmanager
+def database_uri(config):
+    """MONGO_URI if set; else the running embedded server; else one started for the duration."""
+    uri = config.MONGO_URI or running_uri(config.DATA_DIR)
+    if uri:
+        yield uri
+        return
+    with EmbeddedMongo(config.DATA_DIR) as server:
+        yield server.uri

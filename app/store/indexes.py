@@ -1,0 +1,30 @@
+"""Every index the queries need, declared once and applied idempotently by deploy and serve."""
+from pymongo import ASCENDING, DESCENDING
+
+from ..db import get_db
+
+INDEXES = {
+    "users": [
+        ([("email", ASCENDING)], {"unique": True, "name": "email_unique"}),
+    ],
+    "sessions": [
+        # The public list: visible talks, newest first.
+        ([("hidden", ASCENDING), ("created_at", DESCENDING)], {"name": "visible_by_date"}),
+        ([("user", ASCENDING)], {"name": "by_speaker"}),
+    ],
+    "votes": [
+        # One vote per user per talk, enforced by the database under any concurrency.
+        ([("user", ASCENDING), ("session", ASCENDING)], {"unique": True, "name": "user_session_unique"}),
+        ([("session", ASCENDING)], {"name": "by_session"}),
+    ],
+}
+
+
+def apply():
+    """Create any missing index; existing ones are left alone, nothing is dropped."""
+    db = get_db()
+    created = []
+    for collection, specs in INDEXES.items():
+        for keys, options in specs:
+            created.append(f"{collection}.{db[collection].create_index(keys, **options)}")
+    return created

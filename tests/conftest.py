@@ -1,0 +1,100 @@
+"""Fixtures: a real embedded database server per test run, and a fresh database per test."""
+import os
+import uuid
+
+import mongomock
+import pytest
+
+# Tests configure the app themselves; a developer's environment or .env must not leak in.
+for _name in list(os.environ):
+    if _name.startswith("LT_") or _name == "MONGO_URI":
+        del os.environ[_name]
+os.environ["LT_DATA_DIR"] = "/nonexistent/tests-must-not-use-var"
+
+from app import create_app  # noqa: E402
+from app.embedded import EmbeddedMongo  # noqa: E402
+from app.store import indexes  # noqa: E402
+
+ORGANIZER = ("organizer", "organizer")
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    """A real nx-27017 wire-protocol server for the whole run."""
+    with EmbeddedMongo(tmp_path_factory.mktemp("mongo")) as server:
+        yield server.uri
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build apps from config overrides; their clients are closed after the test."""
+    made = []
+
+    def make_app(**config):
+        app = create_app({"WWW_DIR": tmp_path / "www", **config})
+        made.append(app)
+        return app
+    yield make_app
+    for app in made:
+        app.extensions["mongo"].close()
+
+
+@pytest.fixture
+def app(make_app, mongo_uri):
+    """The app on its own fresh database on the real server, with indexes applied."""
+    app = make_app(MONGO_URI=mongo_uri, DB_NAME=f"t_{uuid.uuid4().hex[:12]}")
+    with app.app_context():
+        indexes.apply()
+    yield app
+    app.extensions["mongo"].drop_database(app.config["DB_NAME"])
+
+
+@pytest.fixture
+def mock_app(tmp_path):
+    """The app on mongomock, for fast single-threaded unit tests."""
+    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www"}, client=mongomock.MongoClient())
+    with app.app_context():
+        indexes.apply()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """A test client on the real-server app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """The test's database, to check what was stored."""
+    return app.extensions["mongo"][app.config["DB_NAME"]]
+
+
+@pytest.fixture
+def set_phase(app):
+    """Force the phase, as LT_PHASE does."""
+    def set_phase(phase):
+        app.config["PHASE"] = phase
+    return set_phase
+
+
+@pytest.fixture
+def register(client):
+    """Register an attendee and return the reply's JSON."""
+    def register(email=None, password="correct horse", name="Ada Lovelace"):
+        email = email or f"{uuid.uuid4().hex[:8]}@example.org"
+        reply = client.post("/api/user/action/", data={"email": email, "password": password, "name": name})
+        assert reply.status_code == 200, reply.json
+        return {**reply.json, "email": email, "password": password}
+    return register
+
+
+@pytest.fixture
+def pitch(client, set_phase):
+    """Pitch a talk as the given user (during pitching) and return its _id."""
+    def pitch(user, title="Regex in five minutes", description="Why your regex is slow."):
+        set_phase("pitching")
+        reply = client.post("/api/session/action/", data={"user": user["_id"], "title": title, "description": description})
+        assert reply.status_code == 201, reply.json
+        return reply.json["session"]
+    return pitch

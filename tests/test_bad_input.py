@@ -1,0 +1,94 @@
+"""Malformed input gets a clear 4xx JSON error, never a 5xx, and stores nothing."""
+import time
+
+import pytest
+
+from app.embedded import free_port
+
+ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/"]
+
+
+@pytest.fixture(autouse=True)
+def voting(set_phase):
+    set_phase("voting")
+
+
+def assert_clean_refusal(reply):
+    assert 400 <= reply.status_code < 500, reply.get_data(as_text=True)
+    assert reply.json["success"] is False
+    assert reply.json["text"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("query", [
+    "user[$ne]=&session[$ne]=&email[$ne]=&password[$ne]=",
+    "user=%ZZ&session=%&email=%E0%A4%A&password=%00%00%00%00%00%00%00%00",
+    "email=a@example.org&password=12345678&name=%00",
+    "user=" + "9" * 10000,
+    "",
+])
+def test_malformed_query_strings(client, db, route, query):
+    assert_clean_refusal(client.get(f"{route}?{query}"))
+    assert db.votes.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("body", [
+    {"user": {"$ne": None}, "session": {"$gt": ""}, "email": {"$ne": ""}, "password": {"$ne": ""}},
+    {"user": ["a", "b"], "session": [1], "email": ["x@example.org"], "password": ["12345678"]},
+    {"user": None, "session": True, "email": 12, "password": 12345678},
+    {"email": "a@example.org", "password": "12345678", "name": {"$set": "x"}},
+])
+def test_operator_and_wrong_type_json(client, db, route, body):
+    assert_clean_refusal(client.post(route, json=body))
+    assert db.users.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\"a string\"", b"\xff\xfe", b""])
+def test_broken_json_bodies(client, route, raw):
+    assert_clean_refusal(client.post(route, data=raw, content_type="application/json"))
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_huge_body_is_413(client, route):
+    reply = client.post(route, data={"title": "x" * 200_000})
+    assert reply.status_code == 413
+    assert reply.json["success"] is False
+
+
+def test_malformed_input_leaves_stored_data_alone(client, register, pitch, set_phase, db):
+    user = register()
+    talk = pitch(user)
+    set_phase("voting")
+    client.post("/api/vote/action/", data={"user": user["_id"], "session": talk})
+    before = [list(db[c].find()) for c in ("users", "sessions", "votes")]
+    client.post("/api/vote/action/", json={"user": {"$ne": None}, "session": talk})
+    client.post("/api/user/action/", json={"email": user["email"], "password": {"$ne": ""}, "name": "X"})
+    client.get("/api/vote/action/?user[$ne]=&session=" + talk)
+    assert [list(db[c].find()) for c in ("users", "sessions", "votes")] == before
+
+
+def test_unknown_route_and_method_are_json(client):
+    assert client.get("/api/nothing").json == {"success": False, "text": "Not found: check the address."}
+    reply = client.delete("/api/vote/action/")
+    assert reply.status_code == 405
+    assert reply.json["success"] is False
+
+
+def test_database_down_is_a_quick_503(make_app):
+    dead = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/", DB_TIMEOUT_MS=1000, PHASE="voting")
+    client = dead.test_client()
+    for method, url, data in [
+        ("get", "/api/health", None),
+        ("get", "/api/session/", None),
+        ("post", "/api/user/action/", {"email": "a@example.org", "password": "12345678"}),
+        ("post", "/api/vote/action/", {"user": "00000000-0000-4000-8000-000000000000",
+                                       "session": "00000000-0000-4000-8000-000000000000"}),
+    ]:
+        started = time.monotonic()
+        reply = getattr(client, method)(url, data=data)
+        assert time.monotonic() - started < 3
+        assert reply.status_code == 503
+        assert reply.json["success"] is False
+        assert reply.headers["Retry-After"]

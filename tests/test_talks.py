@@ -1,0 +1,104 @@
+"""/api/session/action/ (pitching) and the public list /api/session/."""
+import pytest
+
+PITCH = "/api/session/action/"
+LIST = "/api/session/"
+
+
+def test_pitch_creates_a_talk_with_no_votes(client, register, set_phase):
+    user = register(name="Grace Hopper")
+    set_phase("pitching")
+    reply = client.get(PITCH, query_string={"user": user["_id"], "title": "Nanoseconds", "description": "A wire."})
+    assert reply.status_code == 201
+    assert reply.json["success"] is True
+    assert reply.json["action"] == "create"
+    talk = client.get(LIST, query_string={"_id": reply.json["session"]}).json["session"]
+    assert talk["title"] == "Nanoseconds"
+    assert talk["speaker"] == "Grace Hopper"
+    assert (talk["votes"], talk["accepted"]) == (0, False)
+
+
+def test_pitch_by_json_with_login_cookie_instead_of_user(client, register, set_phase):
+    register()
+    set_phase("pitching")
+    reply = client.post(PITCH, json={"title": "Cookies", "description": "They log you in."})
+    assert reply.status_code == 201
+
+
+@pytest.mark.parametrize("phase", ["voting", "closed"])
+def test_pitch_outside_pitching_is_refused(client, register, set_phase, db, phase):
+    user = register()
+    set_phase(phase)
+    reply = client.post(PITCH, data={"user": user["_id"], "title": "Late", "description": "Too late."})
+    assert reply.status_code == 403
+    assert "Pitching is closed" in reply.json["text"]
+    assert db.sessions.count_documents({}) == 0
+
+
+@pytest.mark.parametrize(("fields", "status", "says"), [
+    ({"title": "", "description": "d"}, 400, "title"),
+    ({"title": "   ", "description": "d"}, 400, "title"),
+    ({"title": "t", "description": ""}, 400, "description"),
+    ({"title": "t" * 201, "description": "d"}, 413, "title"),
+    ({"title": "t", "description": "d" * 5001}, 413, "description"),
+])
+def test_bad_pitch_is_refused(client, register, set_phase, db, fields, status, says):
+    user = register()
+    set_phase("pitching")
+    reply = client.post(PITCH, data={"user": user["_id"], **fields})
+    assert reply.status_code == status
+    assert says in reply.json["text"]
+    assert db.sessions.count_documents({}) == 0
+
+
+def test_longest_allowed_pitch_is_accepted(client, register, set_phase):
+    user = register()
+    set_phase("pitching")
+    reply = client.post(PITCH, data={"user": user["_id"], "title": "t" * 200, "description": "d" * 5000})
+    assert reply.status_code == 201
+
+
+@pytest.mark.parametrize("user_id", ["00000000-0000-4000-8000-000000000000", "not-a-uuid", ""])
+def test_pitch_by_unknown_user_is_refused(app, set_phase, user_id):
+    set_phase("pitching")
+    reply = app.test_client().post(PITCH, data={"user": user_id, "title": "t", "description": "d"})
+    assert reply.status_code == 401
+    assert reply.json["success"] is False
+
+
+def test_public_list_hides_private_fields(client, register, pitch):
+    user = register(email="speaker@example.org")
+    pitch(user)
+    listing = client.get(LIST)
+    assert listing.status_code == 200
+    talk = listing.json["sessions"][0]
+    assert set(talk) == {"_id", "title", "description", "speaker", "votes", "accepted", "created_at"}
+    for secret in (user["_id"], "speaker@example.org", "scrypt"):
+        assert secret not in listing.get_data(as_text=True)
+
+
+def test_public_list_has_an_etag_and_answers_304(client, register, pitch):
+    pitch(register())
+    first = client.get(LIST)
+    etag = first.headers["ETag"]
+    again = client.get(LIST, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    pitch(register())
+    changed = client.get(LIST, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert len(changed.json["sessions"]) == 2
+
+
+@pytest.mark.parametrize("talk_id", ["00000000-0000-4000-8000-000000000000", "nope"])
+def test_one_unknown_talk_is_404(client, talk_id):
+    reply = client.get(LIST, query_string={"_id": talk_id})
+    assert reply.status_code == 404
+    assert reply.json == {"success": False, "text": "No such talk."}
+
+
+@pytest.mark.parametrize("url", ["/api/user/", "/api/vote/", "/api/users/", "/api/votes/"])
+def test_no_route_dumps_users_or_votes(client, register, url):
+    register()
+    reply = client.get(url)
+    assert reply.status_code == 404
+    assert reply.json["success"] is False

@@ -1,0 +1,117 @@
+"""/api/user/action/: registering and logging in, by GET, form and JSON."""
+import pytest
+
+URL = "/api/user/action/"
+
+
+def send(client, how, fields, url=URL):
+    """Send the fields the way an old client (GET), a form or site.js (JSON) would."""
+    if how == "get":
+        return client.get(url, query_string=fields)
+    if how == "form":
+        return client.post(url, data=fields)
+    return client.post(url, json=fields)
+
+
+@pytest.mark.parametrize("how", ["get", "form", "json"])
+def test_register_then_login_the_same_way(client, how):
+    fields = {"email": "ada@example.org", "password": "correct horse", "name": "Ada"}
+    registered = send(client, how, fields)
+    assert registered.status_code == 200
+    assert registered.json["success"] is True
+    assert registered.json["action"] == "register"
+    assert registered.json["name"] == "Ada"
+    assert registered.json["votes"] == ""
+
+    logged_in = send(client, how, {"email": "ada@example.org", "password": "correct horse"})
+    assert logged_in.json["action"] == "login"
+    assert logged_in.json["_id"] == registered.json["_id"]
+
+
+@pytest.mark.parametrize("url", ["/api/user/action/", "/api/user/action"])
+def test_trailing_slash_is_optional(client, url):
+    reply = client.post(url, data={"email": "a@example.org", "password": "12345678", "name": "A"})
+    assert reply.status_code == 200
+    assert reply.json["action"] == "register"
+
+
+def test_email_is_trimmed_and_case_insensitive(client, register):
+    user = register(email="Grace@Example.org")
+    reply = client.post(URL, data={"email": "  grace@EXAMPLE.ORG ", "password": user["password"]})
+    assert reply.json["action"] == "login"
+    assert reply.json["_id"] == user["_id"]
+
+
+@pytest.mark.parametrize("with_name", [False, True])
+def test_wrong_password_is_refused_and_never_registers(client, register, db, with_name):
+    user = register(email="ada@example.org")
+    fields = {"email": "ADA@example.org", "password": "wrong password"}
+    if with_name:
+        fields["name"] = "Impostor"
+    reply = client.post(URL, data=fields)
+    assert reply.status_code == 401
+    assert reply.json == {"success": False, "text": "Wrong password for this email."}
+    assert db.users.count_documents({}) == 1
+    assert db.users.find_one()["name"] == user["name"]
+
+
+def test_unknown_email_without_name_is_refused(client):
+    reply = client.post(URL, data={"email": "nobody@example.org", "password": "12345678"})
+    assert reply.status_code == 404
+    assert reply.json["success"] is False
+    assert "name" in reply.json["text"]
+    assert "_id" not in reply.json
+
+
+@pytest.mark.parametrize(("fields", "status", "says"), [
+    ({"email": "not-an-email", "password": "12345678", "name": "A"}, 400, "email"),
+    ({"email": "a@b", "password": "12345678", "name": "A"}, 400, "email"),
+    ({"email": "a@example.org", "password": "short", "name": "A"}, 400, "8 characters"),
+    ({"email": "a@example.org", "name": "A"}, 400, "password"),
+    ({"password": "12345678", "name": "A"}, 400, "email"),
+    ({"email": "a@example.org", "password": "12345678", "name": "A" * 101}, 413, "name"),
+    ({"email": "a@example.org", "password": "x" * 1025, "name": "A"}, 413, "password"),
+])
+def test_bad_registration_is_refused_clearly(client, db, fields, status, says):
+    reply = client.post(URL, data=fields)
+    assert reply.status_code == status
+    assert reply.json["success"] is False
+    assert says in reply.json["text"]
+    assert db.users.count_documents({}) == 0
+
+
+def test_password_is_stored_only_as_a_salted_hash(client, register, db):
+    register(email="a@example.org", password="correct horse")
+    register(email="b@example.org", password="correct horse")
+    hashes = [u["password_hash"] for u in db.users.find()]
+    assert all(h.startswith("scrypt:") for h in hashes)
+    assert hashes[0] != hashes[1]
+    assert "correct horse" not in str(list(db.users.find()))
+
+
+def test_login_lists_current_votes_live(client, register, pitch, set_phase):
+    user = register()
+    talks = [pitch(user, title=f"Talk {i}") for i in range(3)]
+    set_phase("voting")
+    for talk in talks:
+        client.post("/api/vote/action/", data={"user": user["_id"], "session": talk})
+    client.post("/api/vote/action/", data={"user": user["_id"], "session": talks[1]})  # unvote
+    reply = client.post(URL, data={"email": user["email"], "password": user["password"]})
+    assert sorted(reply.json["votes"].split("|")) == sorted([talks[0], talks[2]])
+
+
+def test_login_sets_an_httponly_strict_cookie_and_logout_clears_it(client, register):
+    register()
+    cookie = client.get_cookie("lt_user", path="/api/")
+    assert cookie is not None
+    assert cookie.http_only and cookie.same_site == "Strict"
+    client.post(URL, data={"logout": "1"})
+    assert client.get_cookie("lt_user", path="/api/") is None
+
+
+def test_password_never_appears_in_logs(client, caplog):
+    with caplog.at_level("DEBUG"):
+        client.get(URL, query_string={"email": "a@example.org", "password": "sekrit-password", "name": "A"})
+        client.get(URL, query_string={"email": "a@example.org", "password": "wrong-password"})
+    assert "sekrit-password" not in caplog.text
+    assert "wrong-password" not in caplog.text

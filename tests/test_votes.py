@@ -1,0 +1,86 @@
+"""/api/vote/action/: toggling and setting votes while voting is open."""
+import pytest
+
+VOTE = "/api/vote/action/"
+
+
+@pytest.fixture
+def voter_and_talk(register, pitch, set_phase):
+    """A registered voter, a talk by someone else, and voting open."""
+    talk = pitch(register())
+    voter = register()
+    set_phase("voting")
+    return voter, talk
+
+
+def test_toggle_creates_then_deletes(client, voter_and_talk, db):
+    voter, talk = voter_and_talk
+    fields = {"user": voter["_id"], "session": talk}
+    assert client.get(VOTE, query_string=fields).json == {"success": True, "action": "create vote", "votes": 1}
+    assert db.votes.count_documents({"session": talk}) == 1
+    assert client.post(VOTE, json=fields).json == {"success": True, "action": "delete vote", "votes": 0}
+    assert db.votes.count_documents({"session": talk}) == 0
+
+
+@pytest.mark.parametrize(("sequence", "expect_votes"), [
+    (["1", "1", "1"], 1),
+    (["1", "0", "0"], 0),
+    (["0", "1", "1"], 1),
+    (["1", "0", "1"], 1),
+])
+def test_set_form_is_idempotent(client, voter_and_talk, db, sequence, expect_votes):
+    voter, talk = voter_and_talk
+    for want in sequence:
+        reply = client.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": want})
+        assert reply.json["action"] == ("create vote" if want == "1" else "delete vote")
+    assert reply.json["votes"] == expect_votes
+    assert db.votes.count_documents({"session": talk}) == expect_votes
+    assert db.sessions.find_one({"_id": talk})["votes"] == expect_votes
+
+
+def test_counts_add_up_across_voters(client, register, voter_and_talk):
+    _, talk = voter_and_talk
+    for _ in range(3):
+        voter = register()
+        reply = client.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": "1"})
+    assert reply.json["votes"] == 3
+    assert client.get("/api/session/", query_string={"_id": talk}).json["session"]["votes"] == 3
+
+
+@pytest.mark.parametrize("phase", ["pitching", "closed"])
+def test_vote_outside_voting_is_refused(client, voter_and_talk, set_phase, db, phase):
+    voter, talk = voter_and_talk
+    set_phase(phase)
+    reply = client.post(VOTE, data={"user": voter["_id"], "session": talk})
+    assert reply.status_code == 403
+    assert "Voting is not open" in reply.json["text"]
+    assert db.votes.count_documents({}) == 0
+
+
+@pytest.mark.parametrize(("field", "value", "status"), [
+    ("session", "00000000-0000-4000-8000-000000000000", 404),
+    ("session", "bogus", 404),
+    ("session", "", 400),
+    ("user", "00000000-0000-4000-8000-000000000000", 401),
+    ("user", "bogus", 401),
+])
+def test_vote_for_unknown_user_or_talk_is_refused(app, voter_and_talk, db, field, value, status):
+    voter, talk = voter_and_talk
+    fields = {"user": voter["_id"], "session": talk, field: value}
+    reply = app.test_client().post(VOTE, data=fields)
+    assert reply.status_code == status
+    assert reply.json["success"] is False
+    assert db.votes.count_documents({}) == 0
+
+
+def test_vote_with_login_cookie(client, voter_and_talk):
+    voter, talk = voter_and_talk  # the test client holds the voter's cookie from registering
+    reply = client.post(VOTE, json={"session": talk, "vote": 1})
+    assert reply.json["action"] == "create vote"
+
+
+def test_get_never_uses_the_cookie(client, voter_and_talk):
+    # A cross-site link could make a browser send a GET with its cookies; only POST may use them.
+    _, talk = voter_and_talk
+    reply = client.get(VOTE, query_string={"session": talk})
+    assert reply.status_code == 401
