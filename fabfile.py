@@ -1,28 +1,39 @@
 """Deployer tasks: `fab --list`. Each is thin; the logic lives in `python -m app` (app/cli.py)."""
+import os
 import shlex
 import sys
+from pathlib import Path
 
 from fabric import task
 from invoke import Collection
 
+ROOT = Path(__file__).resolve().parent
 PYTHON = shlex.quote(sys.executable)
 
 
 def app_command(c, *words):
     """Run one of the app's own commands with this venv's Python."""
-    c.run(" ".join([PYTHON, "-m", "app", *map(shlex.quote, map(str, words))]), pty=sys.stdin.isatty())
+    with c.cd(str(ROOT)):
+        c.run(" ".join([PYTHON, "-m", "app", *map(shlex.quote, map(str, words))]), pty=sys.stdin.isatty())
+
+
+def app_exec(*words):
+    """Become one of the app's long-running commands, so Ctrl-C and SIGTERM reach it directly."""
+    os.chdir(ROOT)
+    os.execv(sys.executable, [sys.executable, "-m", "app", *map(str, words)])
 
 
 @task(help={"port": "port to listen on (8000)", "host": "address to bind (127.0.0.1)"})
 def serve(c, port=8000, host="127.0.0.1"):
     """Serve the site with the embedded database and demo data; Ctrl-C stops it."""
-    app_command(c, "serve", "--port", port, "--host", host)
+    app_exec("serve", "--port", port, "--host", host)
 
 
 @task(aliases=["test"], help={"args": "extra pytest arguments, e.g. '-k vote -x'"})
 def tests(c, args=""):
     """Run the whole test suite."""
-    c.run(f"{PYTHON} -m pytest {args}", pty=sys.stdin.isatty())
+    with c.cd(str(ROOT)):
+        c.run(f"{PYTHON} -m pytest {args}", pty=sys.stdin.isatty())
 
 
 @task(

@@ -94,7 +94,9 @@ def bake():
 def serve(host, port):
     """Serve the site (embedded database, demo data on first run); Ctrl-C stops everything."""
     from .devserver import run
-    # Turn SIGTERM into a normal exit, so the embedded database is stopped too.
+    # Ctrl-C and SIGTERM end in a normal exit, so the embedded database is stopped too; SIGINT is
+    # reset because a shell's background job inherits it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with app_context(serve_www=True) as app:
         indexes.apply()

@@ -41,7 +41,7 @@ class Config:
     """Every setting of the app; a new instance re-reads the environment."""
 
     def __init__(self):
-        load_dotenv(ROOT / ".env", override=False)
+        load_dotenv(os.environ.get("LT_ENV_FILE", ROOT / ".env"), override=False)
         env = os.environ.get
         self.ENV = _choice("LT_ENV", ("development", "production"), "development")
         self.MONGO_URI = env("MONGO_URI", "").strip()

@@ -10,6 +10,7 @@ for _name in list(os.environ):
     if _name.startswith("LT_") or _name == "MONGO_URI":
         del os.environ[_name]
 os.environ["LT_DATA_DIR"] = "/nonexistent/tests-must-not-use-var"
+os.environ["LT_ENV_FILE"] = os.devnull
 
 from app import create_app  # noqa: E402
 from app.embedded import EmbeddedMongo  # noqa: E402

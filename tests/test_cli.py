@@ -1,0 +1,109 @@
+"""`fab serve` and the other tasks, run as a user runs them, on a throwaway data dir."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.embedded import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+FAB = str(Path(sys.executable).with_name("fab"))
+
+
+@pytest.fixture
+def env(tmp_path):
+    """The environment of a user whose data lives in a fresh temp dir."""
+    return {**os.environ, "LT_DATA_DIR": str(tmp_path / "var"), "LT_WWW_DIR": str(tmp_path / "www")}
+
+
+def run(env, *words, check=True):
+    """Run a fab task and return the finished process."""
+    done = subprocess.run([FAB, *words], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        return reply.status, reply.read().decode()
+
+
+class Served:
+    """`fab serve` running in the background."""
+
+    def __init__(self, env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([FAB, "serve", "--port", str(self.port)], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                get(f"{self.url}/api/health")
+                return
+            except OSError:
+                assert self.process.poll() is None, self.process.stdout.read()
+                assert time.monotonic() < deadline, "fab serve did not answer"
+                time.sleep(0.3)
+
+    def stop(self):
+        """Stop it as Ctrl-C would, and return what it printed."""
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return output
+
+
+def talk_ids(url):
+    return sorted(t["_id"] for t in json.loads(get(f"{url}/api/session/")[1])["sessions"])
+
+
+def test_serve_starts_the_site_with_demo_data_and_keeps_it(env, tmp_path):
+    served = Served(env)
+    try:
+        status, page = get(served.url + "/")
+        assert status == 200
+        assert "Lightning talks" in page
+        first = talk_ids(served.url)
+        assert len(first) > 5
+        # Other tasks attach to the running database.
+        assert "0 talk(s) drifted" in run(env, "tally").stdout
+        run(env, "phase", "voting")
+        assert json.loads(get(served.url + "/api/health")[1])["phase"] == "voting"
+    finally:
+        output = served.stop()
+    assert f"http://127.0.0.1:{served.port}/" in output
+    assert not (tmp_path / "var" / "embedded.json").exists()  # the database was stopped too
+
+    again = Served(env)
+    try:
+        assert talk_ids(again.url) == first  # same data, not re-seeded
+    finally:
+        again.stop()
+
+
+def test_fake_data_refuses_to_wipe_without_force(env):
+    run(env, "fake_data", "--users", "5", "--sessions", "2", "--votes", "4")
+    refused = run(env, "fake-data", "--users", "5", "--sessions", "2", "--votes", "4", check=False)
+    assert refused.returncode != 0
+    assert "--force" in refused.stderr
+    forced = run(env, "fake_data", "--users", "7", "--sessions", "3", "--votes", "9", "--force")
+    assert "loaded 7 users, 3 talks, 9 votes" in forced.stdout
+
+
+def test_phase_task_rejects_unknown_phases(env):
+    refused = run(env, "phase", "party", check=False)
+    assert refused.returncode != 0
+    assert "party" in refused.stderr
+
+
+def test_fab_lists_the_seed_tasks():
+    listing = run(os.environ, "--list").stdout
+    for name in ("serve", "tests", "fake-data", "tally", "phase", "bake", "indexes"):
+        assert name in listing

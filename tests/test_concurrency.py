@@ -1,0 +1,83 @@
+"""Counts stay equal to the vote documents under real concurrent HTTP requests on the real server."""
+import json
+import random
+import threading
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from werkzeug.serving import make_server
+
+
+@pytest.fixture
+def live_url(app, set_phase):
+    """The app served over HTTP by a threaded server, with voting open."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def post(url, **fields):
+    """POST a form and return the JSON reply."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode())
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.load(reply)
+
+
+def assert_counts_match_votes(db):
+    for talk in db.sessions.find():
+        assert talk["votes"] == db.votes.count_documents({"session": talk["_id"]}), talk["title"]
+
+
+def test_many_users_toggling_many_talks_keep_counts_exact(live_url, register, pitch, set_phase, db):
+    voters = [register() for _ in range(8)]
+    talks = [pitch(voters[0], title=f"Talk {i}") for i in range(4)]
+    set_phase("voting")
+    rng = random.Random(7)
+    plan = [(voter["_id"], rng.choice(talks), rng.choice(["", "1", "0"])) for voter in voters for _ in range(12)]
+
+    def vote(step):
+        user, talk, want = step
+        fields = {"user": user, "session": talk, **({"vote": want} if want else {})}
+        return post(f"{live_url}/api/vote/action/", **fields)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(vote, plan))
+    assert all(reply["success"] for reply in replies)
+    assert_counts_match_votes(db)
+    assert db.votes.count_documents({}) == sum(t["votes"] for t in db.sessions.find())
+
+
+def test_a_storm_of_toggles_by_one_user_leaves_at_most_one_vote(live_url, register, pitch, set_phase, db):
+    voter = register()
+    talk = pitch(voter)
+    set_phase("voting")
+
+    def toggle(_):
+        return post(f"{live_url}/api/vote/action/", user=voter["_id"], session=talk)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(toggle, range(60)))
+    assert all(reply["success"] for reply in replies)
+    assert db.votes.count_documents({"user": voter["_id"], "session": talk}) <= 1
+    assert_counts_match_votes(db)
+
+
+def test_concurrent_registrations_of_one_email_make_one_account(live_url, db):
+    def register(i):
+        try:
+            return post(f"{live_url}/api/user/action/", email="same@example.org", password="12345678", name=f"N{i}")
+        except urllib.error.HTTPError as error:
+            return {"status": error.code}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(register, range(8)))
+    assert db.users.count_documents({}) == 1
+    ids = {reply["_id"] for reply in replies if reply.get("success")}
+    assert len(ids) == 1
+    assert all(reply.get("success") or reply.get("status") == 409 for reply in replies)
