@@ -1,18 +1,55 @@
-"""Deployer tasks: `fab --list`. Each is thin; the logic lives in `python -m app` (app/cli.py)."""
+"""Deployer tasks: `fab --list`. Each is thin; the logic lives in `python -m app` (app/cli.py) and app/deploy/.
+
+`fab e prd TASK` (or `fab -H user@host[:port] TASK`) runs a task on servers; without either, here.
+"""
 import os
 import shlex
 import sys
 from pathlib import Path
 
-from fabric import task
+from fabric import Connection, task
 from invoke import Collection
+from invoke.exceptions import Exit
+
+from app.deploy import environments, steps
+from app.deploy.server import Server
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = shlex.quote(sys.executable)
+ENVIRONMENTS = ROOT / "deploy.toml"
+BACKUPS = ROOT / "backups"
+
+
+def servers(c):
+    """The servers chosen by `fab e NAME` or `fab -H`; none means this machine."""
+    name = c.config.get("lightning_env")
+    try:
+        env = environments.load(ENVIRONMENTS, name) if name else environments.Environment()
+    except environments.SettingsError as error:
+        raise Exit(str(error)) from None
+    if isinstance(c, Connection):
+        return [Server(c, env)]
+    return [Server(Connection(host, config=c.config), env) for host in env.hosts]
+
+
+def on_servers(c, action):
+    """Run action(server) on each chosen server; a deploy error ends fab with its message."""
+    chosen = servers(c)
+    if not chosen:
+        raise Exit("choose the servers first: `fab e prd TASK` (deploy.toml) or `fab -H user@host[:port] TASK`")
+    for server in chosen:
+        with server:
+            try:
+                action(server)
+            except steps.DeployError as error:
+                raise Exit(f"{server.name}: {error}") from None
 
 
 def app_command(c, *words):
-    """Run one of the app's own commands with this venv's Python."""
+    """Run one of the app's own commands: on the chosen servers (`fab e prd bake`), else here with this venv's Python."""
+    if servers(c):
+        on_servers(c, lambda server: server.app_command(None, *words, pty=sys.stdin.isatty()))
+        return
     with c.cd(str(ROOT)):
         c.run(" ".join([PYTHON, "-m", "app", *map(shlex.quote, map(str, words))]), pty=sys.stdin.isatty())
 
@@ -27,6 +64,31 @@ def app_exec(*words):
 def serve(c, port=8000, host="127.0.0.1"):
     """Serve the site with the embedded database and demo data; Ctrl-C stops it."""
     app_exec("serve", "--port", port, "--host", host)
+
+
+@task(help={"port": "Varnish's port (8080); nginx and uWSGI take the next ones", "workers": "uWSGI workers (2)"})
+def stack(c, port=8080, workers=2):
+    """Run Varnish, nginx and uWSGI from confs/ (and the embedded database) on loopback; Ctrl-C stops them."""
+    app_exec("stack", "--port", port, "--workers", workers)
+
+
+@task(help={"pattern": "regex of the URLs to drop (default: all)"})
+def varnish(c, pattern="/"):
+    """Purge the running stack's Varnish (everything, or the URLs matching --pattern)."""
+    app_command(c, "varnish", "--pattern", pattern)
+
+
+@task(help={"port": "Varnish's public port (80)", "workers": "uWSGI workers (4)", "user": "unprivileged user (www-data)"})
+def confs(c, port=80, workers=4, user="www-data"):
+    """Render confs/ and the systemd units into run/ for this server, and list what changed."""
+    app_command(c, "confs", "--port", port, "--workers", workers, "--user", user)
+
+
+@task(help={"quick": "shorter runs, for a smoke test"})
+def bench(c, quick=False):
+    """Measure the stack (Varnish, nginx, uWSGI, embedded DB) and print figures and ratios."""
+    with c.cd(str(ROOT)):
+        c.run(f"{PYTHON} -m bench.run" + (" --quick" if quick else ""), pty=sys.stdin.isatty())
 
 
 @task(aliases=["test"], help={"args": "extra pytest arguments, e.g. '-k vote -x'"})
@@ -65,6 +127,86 @@ def bake(c):
 def indexes(c):
     """Create any missing MongoDB index (idempotent)."""
     app_command(c, "indexes")
+
+
+@task
+def check_voters(c):
+    """Print suspicious voter accounts with reasons, worst first, and whether the top N holds."""
+    app_command(c, "check-voters")
+
+
+@task(help={"apply": "quarantine them (without it: a dry run)", "min_score": "score that makes a suspect"})
+def remove_fakes(c, apply=False, min_score=None):
+    """Quarantine suspect accounts (dry run unless --apply): their votes stop counting, nothing is deleted."""
+    app_command(c, "remove-fakes", *(["--apply"] if apply else []), *(["--min-score", min_score] if min_score else []))
+
+
+@task(help={"name": "an environment in deploy.toml, e.g. prd"})
+def e(c, name):
+    """Choose an environment's servers from deploy.toml for the tasks that follow: `fab e prd deploy`."""
+    try:
+        environments.load(ENVIRONMENTS, name)  # a typo fails here, before any task runs
+    except environments.SettingsError as error:
+        raise Exit(str(error)) from None
+    c.config.lightning_env = name
+
+
+@task
+def setup(c):
+    """Prepare the servers (idempotent): dirs, settings, venv; confs and services once a release runs."""
+    requirements = (ROOT / "requirements.txt").read_text()
+    on_servers(c, lambda server: print(f"{server.name}: " + (
+        "set up" if steps.setup(server, requirements) else "already set up, nothing changed")))
+
+
+@task(help={"skip_tests": "do not run the tests here first",
+            "branch": "have the servers git-clone this branch of the environment's repo, instead of rsyncing this commit"})
+def deploy(c, skip_tests=False, branch=None):
+    """Ship this commit as a new release, switch to it and check it; roll back if the check fails."""
+    on_servers(c, lambda server: print(f"{server.name} runs {steps.deploy(server, ROOT, skip_tests, branch)} "
+                                       f"{server.env.url}"))
+
+
+@task
+def rollback(c):
+    """Switch the servers back to the release before the current one."""
+    on_servers(c, lambda server: print(f"{server.name} runs {steps.rollback(server)} again"))
+
+
+@task(help={"branch": "git-clone this branch of the environment's repo instead"})
+def pull(c, branch=None):
+    """Put this commit on the servers as a new release, with its requirements, without switching to it."""
+    on_servers(c, lambda server: print(f"{server.name} has {steps.pull(server, ROOT, branch)}; `fab deploy` runs one"))
+
+
+@task
+def pip_install(c):
+    """Install the current release's requirements into its venv (a half-made venv is made again)."""
+    on_servers(c, steps.pip_install)
+
+
+@task
+def bounce(c):
+    """Restart uWSGI on the servers (deploys reload it gracefully instead)."""
+    on_servers(c, steps.bounce)
+
+
+@task
+def backup(c):
+    """Back up the server's database and download it into backups/ENV-HOST-TIME.json."""
+    on_servers(c, lambda server: print(f"downloaded {steps.backup(server, BACKUPS)}"))
+
+
+@task(help={"path": "a file made by `fab backup`", "force": "replace the data of a non-empty database"})
+def restore(c, path, force=False):
+    """Upload a backup and restore it on the server (refuses a non-empty database without --force)."""
+    on_servers(c, lambda server: steps.restore(server, Path(path), force))
+
+
+@task(help={"lines": "how many lines to show first (100)", "follow": "keep following; --no-follow prints and stops"})
+def logs(c, lines=100, follow=True):
+    """Tail the services' logs on the server."""
+    on_servers(c, lambda server: steps.logs(server, lines, follow, pty=sys.stdin.isatty()))
 
 
 def _with_seed_spellings(task_names):

@@ -1,5 +1,6 @@
 """Lightning talks: pitch five-minute talks and vote on which get on stage."""
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, dashboard, db, errors, headers, site
 from .api import health, talks, users, votes
@@ -20,4 +21,7 @@ def create_app(config=None, client=None, serve_www=False):
         app.register_blueprint(blueprint)
     if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.
         app.register_blueprint(site.bp)
+    if app.config["PROXY_COUNT"]:  # The client's address, for fraud signals and rate limits, is in X-Forwarded-For.
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app

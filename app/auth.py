@@ -12,18 +12,31 @@ from .store import users
 COOKIE = "lt_user"
 
 
-def attendee(values):
-    """The user named by the `user` field, or on a POST by the login cookie; 401 if unknown."""
-    unknown = ApiError("Unknown user: log in again.", 401)
-    user_id = params.identifier(values, "user", unknown, required=False)
-    if not user_id and request.method == "POST":
-        user_id = params.identifier({"user": request.cookies.get(COOKIE)}, "user", unknown, required=False)
+def _unknown_user():
+    return ApiError("Unknown user: log in again.", 401)
+
+
+def _user(user_id):
+    """The user with this id from a field or the cookie; 401 if none is given or it names nobody."""
     if not user_id:
         raise ApiError("Log in first: no user given.", 401)
     user = users.find(user_id)
     if user is None:
-        raise unknown
+        raise _unknown_user()
     return user
+
+
+def attendee(values):
+    """The user named by the `user` field, or on a POST by the login cookie; 401 if unknown."""
+    user_id = params.identifier(values, "user", _unknown_user(), required=False)
+    if not user_id and request.method == "POST":
+        return logged_in()
+    return _user(user_id)
+
+
+def logged_in():
+    """The user named by the login cookie alone; 401 if there is none or it names nobody."""
+    return _user(params.identifier({"user": request.cookies.get(COOKIE)}, "user", _unknown_user(), required=False))
 
 
 def remember(response, user):

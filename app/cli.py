@@ -2,10 +2,13 @@
 import contextlib
 import signal
 import sys
+import time
+from pathlib import Path
 
 import click
 
-from . import bake as baking, create_app, demo, embedded, phases
+from . import backup, bake as baking, create_app, demo, embedded, fraud, moderation, phases
+from . import varnish as varnish_client
 from .config import PHASES, Config
 from .store import indexes, maintenance
 from .tally import tally as recount
@@ -51,7 +54,7 @@ def phase(name):
     """Switch the phase now (or `schedule` to follow the dates)."""
     with app_context() as app:
         now = phases.switch(name, "cli")
-        baking.bake()
+        baking.rebake()
     forced = f" (forced by LT_PHASE={app.config['PHASE']})" if app.config["PHASE"] else ""
     click.echo(f"phase: {now}{forced}")
 
@@ -77,15 +80,64 @@ def fake_data(n_users, n_talks, n_votes, seed, force):
             maintenance.wipe()
         indexes.apply()
         made = _load_demo(n_users, n_talks, n_votes, seed)
-        baking.bake()
+        baking.rebake()
     click.echo("loaded {} users, {} talks, {} votes (demo password: {})".format(*made, demo.DEMO_PASSWORD))
+
+
+def _echo_account(row):
+    state = " [quarantined]" if row["quarantined"] else ""
+    click.echo(f"{row['score']:>3}  {row['email']}{state}: {'; '.join(row['reasons']) or 'no signals now'}")
+
+
+@main.command("check-voters")
+def check_voters():
+    """Print suspicious accounts with their reasons, worst first, and whether the top N holds without them."""
+    with app_context() as app:
+        started = time.monotonic()
+        report = fraud.screen()
+        robustness = fraud.robustness(report, app.config["TOP_N"])
+        took = time.monotonic() - started
+    for row in report:
+        _echo_account(row)
+    suspects = fraud.suspects(report)
+    click.echo(f"{len(report)} account(s) with warning signs, {len(suspects)} scoring {fraud.SUSPECT_SCORE}+ "
+               f"(screened in {took:.2f} s)")
+    if robustness["holds"]:
+        click.echo(f"top {robustness['n']}: holds without the suspects' {robustness['excluded_votes']} vote(s)")
+    for word, key in (("leaves", "leave"), ("enters", "enter")):
+        for move in robustness[key]:
+            click.echo(f"top {robustness['n']}: without suspect votes, {move['talk']['title']!r} {word} "
+                       f"({move['now']} -> {move['clean']} votes)")
+
+
+@main.command("remove-fakes")
+@click.option("--apply", "apply_", is_flag=True, help="Quarantine them; without it, only list who would be.")
+@click.option("--min-score", default=fraud.SUSPECT_SCORE, show_default=True, help="The score that makes a suspect.")
+def remove_fakes(apply_, min_score):
+    """Quarantine every suspect account (dry run without --apply): votes stop counting, nothing is deleted."""
+    with app_context():
+        targets = [row for row in fraud.suspects(fraud.screen(), min_score) if not row["quarantined"]]
+        for row in targets:
+            _echo_account(row)
+        if apply_ and targets:
+            moderation.quarantine([row["user"] for row in targets], "cli", f"remove_fakes, score {min_score}+")
+    verb = "quarantined" if apply_ else "would quarantine (dry run: add --apply)"
+    click.echo(f"{verb} {len(targets)} account(s); release any from the dashboard")
 
 
 @main.command()
 def bake():
     """Render the homepage into www/."""
     with app_context():
-        click.echo(f"baked {baking.bake()}")
+        click.echo(f"baked {baking.rebake()}")
+
+
+def _ready_site():
+    """Indexes, demo data in an empty database, and a fresh bake: what a served site needs first."""
+    indexes.apply()
+    if demo.is_empty():
+        _load_demo(60, 18, 400)
+    baking.bake()
 
 
 @main.command()
@@ -99,10 +151,117 @@ def serve(host, port):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with app_context(serve_www=True) as app:
-        indexes.apply()
-        if demo.is_empty():
-            _load_demo(60, 18, 400)
-        baking.bake()
+        _ready_site()
         click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: /api/dashboard/, "
                    f"user {app.config['DASHBOARD_USER']})\nPress Ctrl-C to stop.")
         run(app, host, port)
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Varnish's port; nginx, uWSGI and varnishadm take the next three.")
+@click.option("--workers", default=2, show_default=True, help="uWSGI worker processes.")
+def stack(port, workers):
+    """Run the production stack on loopback: Varnish, nginx, uWSGI (and the database); Ctrl-C stops it."""
+    from . import stack as production
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    config = Config()
+    settings = production.StackSettings.from_config(
+        config, port=port, nginx_port=port + 1, uwsgi_port=port + 2, admin_port=port + 3, workers=workers)
+    with app_context() as app:
+        _ready_site()
+        try:
+            with production.running(settings, config, app.config["MONGO_URI"]) as daemons:
+                for layer, url in production.urls(settings).items():
+                    click.echo(f"{layer:>8}  {url}")
+                click.echo(f"database  {app.config['MONGO_URI']}\nlogs in {settings.run_dir / 'logs'}; "
+                           "Ctrl-C stops everything.")
+                while all(daemon.running for daemon in daemons.values()):
+                    time.sleep(0.5)
+                stopped = [name for name, daemon in daemons.items() if not daemon.running]
+                raise click.ClickException(f"{', '.join(stopped)} stopped; see {settings.run_dir / 'logs'}")
+        except production.StartError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option("--port", default=80, show_default=True, help="Varnish's public port.")
+@click.option("--workers", default=4, show_default=True, help="uWSGI worker processes.")
+@click.option("--user", default="www-data", show_default=True, help="The unprivileged user uWSGI and nginx's workers run as.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where nginx and uWSGI listen: an app server's private address when scaling out.")
+@click.option("--varnish-host", default="127.0.0.1", show_default=True, help="Varnish's address, as the app servers see it.")
+@click.option("--backend", "backends", multiple=True, help="host:port of an app server's nginx, once per server (default: this one).")
+@click.option("--nginx-port", type=int, help="nginx's port (8081).")
+@click.option("--uwsgi-port", type=int, help="uWSGI's port (8082).")
+@click.option("--admin-port", type=int, help="varnishadm's port (8083).")
+@click.option("--db-port", type=int, help="The embedded database's port, without MONGO_URI (27017).")
+@click.option("--listen", help="Varnish's address (default: every address in production, else 127.0.0.1).")
+@click.option("--current", type=click.Path(file_okay=False),
+              help="Run from this path (a deploy's `current` symlink): its code, .venv/ and baked www/.")
+def confs(port, workers, user, host, varnish_host, backends, current, **optional):
+    """Render confs/ and the systemd units into the run dir for this server; list what changed."""
+    from . import stack as production
+    if user == "root":
+        raise click.ClickException("the app must never run as root: give an unprivileged --user")
+    config = Config()
+    # A deploy's confs name the `current` symlink, never a release: switching it switches everything.
+    paths = {"root": Path(current), "bin_dir": Path(current) / ".venv" / "bin", "www_dir": Path(current) / "www"} if current else {}
+    settings = production.StackSettings.from_config(
+        config, port=port, workers=workers, user=user, host=host, varnish_host=varnish_host, backends=backends,
+        **paths, **{name: value for name, value in optional.items() if value is not None})
+    for path in production.render(settings, config):
+        click.echo(f"changed {path}")
+
+
+@main.command()
+@click.option("--pattern", default="/", show_default=True, help="Regex of the URLs to drop; `/` drops them all.")
+def varnish(pattern):
+    """Drop cached pages from the running stack's Varnish."""
+    settings = Config().as_flask()
+    where = varnish_client.url(settings)
+    if not where:
+        raise click.ClickException("no Varnish is running: start `fab stack`, or set LT_VARNISH_URL")
+    if not varnish_client.ban(settings, pattern):
+        raise click.ClickException(f"Varnish at {where} refused the ban")
+    click.echo(f"banned {pattern} from {where}")
+
+
+@main.command()
+@click.option("--port", default=27017, show_default=True)
+def db(port):
+    """Run the embedded database in the foreground until SIGTERM (its systemd unit)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with embedded.EmbeddedMongo(Config().DATA_DIR, port) as server:
+        click.echo(f"embedded database on {server.uri}")
+        server.process.wait()
+    raise click.ClickException("the embedded database exited; see its log in LT_DATA_DIR")
+
+
+@main.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True), default="-",
+              show_default=True, help="File to write; - for standard output.")
+def backup_command(output):
+    """Write every collection as lossless Extended JSON (talk counts agree with its votes)."""
+    with app_context():
+        text = backup.dump()
+    with click.open_file(output, "w", atomic=output != "-") as out:
+        out.write(text)
+    if output != "-":
+        click.echo(f"backed up to {output}", err=True)
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--force", is_flag=True, help="Replace existing data.")
+def restore_command(source, force):
+    """Restore a backup file into the database (refuses a non-empty one without --force)."""
+    with click.open_file(source) as src:
+        text = src.read()
+    with app_context():
+        try:
+            counts = backup.load(text, force)
+        except backup.RestoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        indexes.apply()
+        baking.rebake()
+    click.echo("restored " + ", ".join(f"{n} {name}" for name, n in counts.items()))

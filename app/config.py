@@ -29,6 +29,14 @@ def _date(name):
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def _release():
+    """The name `fab deploy` gave this checkout (its RELEASE file), or "" outside a deploy."""
+    try:
+        return (ROOT / "RELEASE").read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def _choice(name, choices, default):
     """Read a setting that must be one of a few words."""
     value = os.environ.get(name, default).strip().lower()
@@ -56,10 +64,34 @@ class Config:
         self.SECRET_KEY = env("LT_SECRET_KEY", DEV_SECRET_KEY)
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()
+        # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
+        self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()
+        self.VARNISH_URL = env("LT_VARNISH_URL", "").strip().rstrip("/")
+        # Rate limits. Venue Wi-Fi puts hundreds of attendees behind one address, so per-IP limits
+        # are generous; the per-email limit is what stops password guessing.
+        self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
+        self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
+        self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
+        # Organizers' side: how many talks get on stage, who may take part, how speakers are told.
+        self.TOP_N = int(env("LT_TOP_N", "10"))
+        self.ALLOWED_EMAIL_DOMAINS = frozenset(
+            d.strip().lower().lstrip("@") for d in env("LT_ALLOWED_EMAIL_DOMAINS", "").split(",") if d.strip())
+        allow_list = env("LT_ALLOWED_EMAILS_FILE", "").strip()
+        self.ALLOWED_EMAILS_FILE = Path(allow_list).resolve() if allow_list else None
+        self.SMTP_HOST = env("LT_SMTP_HOST", "").strip()
+        self.SMTP_PORT = int(env("LT_SMTP_PORT", "587"))
+        self.SMTP_TLS = _choice("LT_SMTP_TLS", ("starttls", "ssl", "none"), "starttls")
+        self.SMTP_USER = env("LT_SMTP_USER", "")
+        self.SMTP_PASSWORD = env("LT_SMTP_PASSWORD", "")
+        self.MAIL_FROM = env("LT_MAIL_FROM", "lightning-talks@localhost")
+        # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts none (the client could forge them).
+        self.PROXY_COUNT = int(env("LT_PROXY_COUNT", "0"))
         # Seconds pymongo waits for a server before the API answers 503.
         self.DB_TIMEOUT_MS = int(env("LT_DB_TIMEOUT_MS", "2000"))
         # Largest request body accepted; the API's fields are small.
         self.MAX_CONTENT_LENGTH = 64 * 1024
+        # Which deployed code answers: a deploy's health check waits for its own release after a reload.
+        self.RELEASE = _release()
         self.check()
 
     def check(self):
@@ -69,6 +101,10 @@ class Config:
                 raise ConfigError("LT_SECRET_KEY must be set in production")
             if self.DASHBOARD_PASSWORD == DEV_DASHBOARD_PASSWORD:
                 raise ConfigError("LT_DASHBOARD_PASSWORD must be set in production")
+        if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():
+            raise ConfigError(f"LT_ALLOWED_EMAILS_FILE={self.ALLOWED_EMAILS_FILE} is not a readable file")
+        if self.TOP_N < 1:
+            raise ConfigError("LT_TOP_N must be at least 1")
         dates = [d for d in (self.PITCHING_OPENS, self.VOTING_OPENS, self.VOTING_CLOSES) if d]
         if dates != sorted(dates):
             raise ConfigError("schedule dates must be in order: pitching opens, voting opens, voting closes")

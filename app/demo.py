@@ -1,4 +1,5 @@
 """Realistic demo data: attendees, pitched talks and votes skewed towards favourites."""
+import itertools
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -60,10 +61,11 @@ def make(n_users, n_talks, n_votes, seed=None):
             "created_at": _at(start, rng, 36),
         })
     n_votes = min(n_votes, n_users * n_talks)
-    weights = [rng.paretovariate(1.5) for _ in talk_docs]  # a few favourites, a long tail
+    # A few favourites and a long tail; cumulative weights make each draw a bisection.
+    cum_weights = list(itertools.accumulate(rng.paretovariate(1.5) for _ in talk_docs))
     pairs = set()
     while len(pairs) < n_votes:
-        pairs.add((rng.randrange(n_users), rng.choices(range(n_talks), weights)[0]))
+        pairs.add((rng.randrange(n_users), rng.choices(range(n_talks), cum_weights=cum_weights)[0]))
     vote_docs = [{
         "_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "user": user_docs[u]["_id"], "session": talk_docs[t]["_id"],

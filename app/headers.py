@@ -13,11 +13,17 @@ SECURITY_HEADERS = {
 }
 
 
-def init_app(app):
-    """Add the headers to every response, and HSTS in production."""
+def for_env(env):
+    """The headers every reply carries in this environment: HSTS only in production."""
     headers = dict(SECURITY_HEADERS)
-    if app.config["ENV"] == "production":
+    if env == "production":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def init_app(app):
+    """Add the headers to every response."""
+    headers = for_env(app.config["ENV"])
 
     @app.after_request
     def _secure(response):

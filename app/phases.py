@@ -37,6 +37,11 @@ def current():
     return resolve(config, override, datetime.now(timezone.utc))
 
 
+def counts_shown(phase):
+    """Whether vote counts are public in `phase`: always, or with LT_SHOW_COUNTS=after only once closed."""
+    return current_app.config["SHOW_COUNTS"] == "always" or phase == "closed"
+
+
 def require(phase):
     """Refuse the action with a 403 unless the site is in `phase`."""
     now = current()

@@ -10,4 +10,6 @@ def static_file(path):
     """A file from www/ (index.html for /)."""
     if path.endswith("/"):
         path += "index.html"
-    return send_from_directory(current_app.config["WWW_DIR"], path, max_age=0)
+    # Files under assets/ carry a content hash in their name, so they may be cached forever.
+    max_age = 365 * 24 * 3600 if path.startswith("assets/") else 0
+    return send_from_directory(current_app.config["WWW_DIR"], path, max_age=max_age)

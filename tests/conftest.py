@@ -1,5 +1,6 @@
 """Fixtures: a real embedded database server per test run, and a fresh database per test."""
 import os
+import re
 import uuid
 
 import mongomock
@@ -10,6 +11,7 @@ for _name in list(os.environ):
     if _name.startswith("LT_") or _name == "MONGO_URI":
         del os.environ[_name]
 os.environ["LT_DATA_DIR"] = "/nonexistent/tests-must-not-use-var"
+os.environ["LT_RUN_DIR"] = "/nonexistent/tests-must-not-purge-a-running-stack"
 os.environ["LT_ENV_FILE"] = os.devnull
 
 from app import create_app  # noqa: E402
@@ -99,3 +101,28 @@ def pitch(client, set_phase):
         assert reply.status_code == 201, reply.json
         return reply.json["session"]
     return pitch
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium: `playwright install` cannot download here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No base URL: browser tests open their own server's. This also replaces pytest-playwright's
+    fallback fixture, an instance method that pytest 9 warns about (an error under filterwarnings)."""
+    return None
+
+
+@pytest.fixture
+def csrf_token(client):
+    """The CSRF token the dashboard puts in its forms, read from the page as a browser would."""
+    page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

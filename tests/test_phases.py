@@ -75,8 +75,8 @@ def test_organizer_switches_phase_without_restart(client, register, pitch):
     assert client.get("/api/health").json["phase"] == "pitching"
 
 
-def test_browser_form_switch_goes_back_to_the_dashboard(client):
-    reply = client.post("/api/dashboard/phase", data={"phase": "voting"}, auth=ORGANIZER,
+def test_browser_form_switch_goes_back_to_the_dashboard(client, csrf_token):
+    reply = client.post("/api/dashboard/phase", data={"phase": "voting", "csrf_token": csrf_token}, auth=ORGANIZER,
                         headers={"Accept": "text/html"})
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith("/api/dashboard/")

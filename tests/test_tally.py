@@ -40,3 +40,15 @@ def test_demo_data_is_realistic_and_consistent(app, db):
     votes = list(db.votes.find({}, {"user": 1, "session": 1}))
     assert len({(v["user"], v["session"]) for v in votes}) == 150
     assert all("@" in u["email"] and u["name"] for u in db.users.find())
+
+
+def test_tally_counts_only_counted_votes(app, db):
+    with app.app_context():
+        demo.load(10, 3, 20, seed=5)
+        quarantined = db.votes.find_one()
+        db.votes.update_many({"user": quarantined["user"]}, {"$set": {"counted": False}})
+        uncounted = db.votes.count_documents({"session": quarantined["session"], "counted": False})
+        drift = dict((talk, (was, now)) for talk, was, now in tally())
+    talk = db.sessions.find_one({"_id": quarantined["session"]})
+    assert drift[talk["_id"]] == (talk["votes"] + uncounted, talk["votes"])
+    assert talk["votes"] == db.votes.count_documents({"session": talk["_id"]}) - uncounted

@@ -1,5 +1,5 @@
 """/api/health: whether the app and its database answer, for probes."""
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from .. import phases
 from ..db import get_db
@@ -9,8 +9,8 @@ bp = Blueprint("health", __name__)
 
 @bp.route("/api/health", methods=["GET", "HEAD"], strict_slashes=False)
 def health():
-    """200 with the phase when the database answers; the error handler makes it a 503 when not."""
+    """200 with the phase and deployed release when the database answers; the error handler makes it a 503 when not."""
     get_db().command("ping")
-    response = jsonify(ok=True, db="up", phase=phases.current())
+    response = jsonify(ok=True, db="up", phase=phases.current(), release=current_app.config["RELEASE"] or None)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,13 +1,11 @@
 """/api/session/: the public list of talks, and pitching a new one."""
 from flask import Blueprint, jsonify, request
 
-from .. import auth, params, phases
+from .. import auth, bake, params, phases
 from ..errors import ApiError
 from ..store import talks
 
 bp = Blueprint("talks", __name__)
-
-MAX_TITLE, MAX_DESCRIPTION = 200, 5000
 
 
 def no_such_talk():
@@ -21,23 +19,29 @@ def pitch():
     values = params.fields()
     user = auth.attendee(values)
     phases.require("pitching")
-    title = params.text(values, "title", max_length=MAX_TITLE)
-    description = params.text(values, "description", max_length=MAX_DESCRIPTION, multiline=True)
+    title = params.text(values, "title", max_length=talks.MAX_TITLE)
+    description = params.text(values, "description", max_length=talks.MAX_DESCRIPTION, multiline=True)
     talk_id = talks.create(user, title, description)
+    bake.rebake()  # The page lists pitched talks while pitching.
     return jsonify(success=True, action="create", session=talk_id), 201
 
 
 @bp.route("/api/session/", methods=["GET"], strict_slashes=False)
 def public_list():
-    """Every visible talk, or one with ?_id=; cacheable for a second, with an ETag."""
+    """Every visible talk, or one with ?_id=; cacheable for a second, with an ETag.
+    Counts are left out while LT_SHOW_COUNTS hides them, or hiding them on the page would be cosmetic."""
     talk_id = params.identifier(request.args, "_id", no_such_talk(), required=False)
+    phase = phases.current()
+    with_counts = phases.counts_shown(phase)
     if talk_id:
-        talk = talks.public_one(talk_id)
+        talk = talks.public_one(talk_id, with_counts)
         if talk is None:
             raise no_such_talk()
         body = {"success": True, "session": talk}
     else:
-        body = {"success": True, "phase": phases.current(), "sessions": talks.public_list()}
+        # Every open page polls this, so a phase the schedule opened gets baked within seconds.
+        bake.follow_phase(phase)
+        body = {"success": True, "phase": phase, "sessions": talks.public_list(with_counts)}
     response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=1"
     response.add_etag()

@@ -1,10 +1,10 @@
 """/api/user/action/: register, log in, log out."""
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from .. import auth, params
+from .. import auth, eligibility, params, phases, ratelimit
 from ..errors import ApiError
-from ..store import users, votes
+from ..store import talks, users, votes
 
 bp = Blueprint("users", __name__)
 
@@ -44,14 +44,36 @@ def action():
         return auth.forget(jsonify(success=True, action="logout"))
     email, password = _email(values), _password(values)
     name = params.text(values, "name", required=False, max_length=100)
+    ip = request.remote_addr
+    ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
+    ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
     user = users.authenticate(email, password)
     if user:
         return _reply(user, "login")
     if users.by_email(email):
+        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
+        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
         raise ApiError("Wrong password for this email.", 401)
     if not name:
+        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
         raise ApiError("No account has this email. To register, give your name too.", 404)
+    eligibility.require(email, "register")
+    ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = users.register(email, password, name, auth.signals())
     if user is None:  # Someone registered this email a moment ago.
         raise ApiError("This email was just registered; log in instead.", 409)
     return _reply(user, "register")
+
+
+@bp.route("/api/user/me", methods=["GET"], strict_slashes=False)
+def me():
+    """Who the login cookie belongs to: name, the talks they vote for and their own pitches.
+    This is how site.js restores a login after a reload; the user's id is not in the reply."""
+    user = auth.logged_in()
+    response = jsonify(
+        success=True, name=user["name"], votes=votes.talks_voted_by(user["_id"]),
+        talks=talks.by_speaker(user["_id"], phases.counts_shown(phases.current())),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response

@@ -1,7 +1,7 @@
 """/api/vote/action/: toggle or set a user's vote on a talk while voting is open."""
 from flask import Blueprint, jsonify
 
-from .. import auth, params, phases
+from .. import auth, eligibility, params, phases
 from ..store import talks, votes
 from .talks import no_such_talk
 
@@ -18,5 +18,10 @@ def vote():
     phases.require("voting")
     if not talks.is_visible(talk_id):
         raise no_such_talk()
-    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals())
-    return jsonify(success=True, action="create vote" if voted else "delete vote", votes=count)
+    eligibility.require(user["email"], "vote")
+    # A quarantined account's vote is kept but not counted.
+    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals(), counted=not user.get("quarantined"))
+    reply = {"success": True, "action": "create vote" if voted else "delete vote"}
+    if phases.counts_shown("voting"):  # With LT_SHOW_COUNTS=after the count stays secret too.
+        reply["votes"] = count
+    return jsonify(reply)

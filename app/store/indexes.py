@@ -12,10 +12,22 @@ INDEXES = {
         ([("hidden", ASCENDING), ("created_at", DESCENDING)], {"name": "visible_by_date"}),
         ([("user", ASCENDING)], {"name": "by_speaker"}),
     ],
+    # Old rate-limit windows expire on their own (expires_at is the end of the window).
+    "ratelimits": [
+        ([("expires_at", ASCENDING)], {"expireAfterSeconds": 0, "name": "expire_windows"}),
+    ],
     "votes": [
         # One vote per user per talk, enforced by the database under any concurrency.
         ([("user", ASCENDING), ("session", ASCENDING)], {"unique": True, "name": "user_session_unique"}),
         ([("session", ASCENDING)], {"name": "by_session"}),
+    ],
+    # The dashboard shows the newest entries first.
+    "audit": [
+        ([("at", DESCENDING)], {"name": "newest_first"}),
+    ],
+    # A speaker hears about each decision on a talk once, even if two organizers click Send.
+    "mails": [
+        ([("talk", ASCENDING), ("decision", ASCENDING)], {"unique": True, "name": "once_per_decision"}),
     ],
 }
 

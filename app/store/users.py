@@ -55,3 +55,24 @@ def insert_many(users):
 def count():
     """How many accounts there are."""
     return get_db().users.estimated_document_count()
+
+
+def contacts(user_ids=None):
+    """Name and email by _id, of these accounts or of every one (for the organizers' lists)."""
+    query = {} if user_ids is None else {"_id": {"$in": list(user_ids)}}
+    return {u["_id"]: u for u in get_db().users.find(query, {"name": 1, "email": 1})}
+
+
+def for_screening():
+    """Every account with what fraud screening reads: email, signup time and signals, quarantine."""
+    return list(get_db().users.find({}, {"name": 1, "email": 1, "created_at": 1, "signup": 1, "quarantined": 1}))
+
+
+def set_quarantined(user_ids, quarantined):
+    """Quarantine these accounts (their votes stop counting) or release them; return the _ids that changed.
+    Who and when is in the audit log."""
+    ids = [u["_id"] for u in get_db().users.find(
+        {"_id": {"$in": list(user_ids)}, "quarantined": {"$ne": True} if quarantined else True}, {"_id": 1})]
+    if ids:
+        get_db().users.update_many({"_id": {"$in": ids}}, {"$set": {"quarantined": quarantined}})
+    return ids

@@ -1,0 +1,73 @@
+"""Rendering confs/ into the run dir from one StackSettings, plus the dashboard's htpasswd."""
+import shlex
+import subprocess
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .. import headers
+from ..config import ROOT
+from . import commands
+
+CONFS = ROOT / "confs"
+DAEMON_CONFS = ("nginx.conf", "varnish.vcl", "uwsgi.ini")
+
+
+def _templates():
+    return Environment(loader=FileSystemLoader(CONFS), undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _units(s):
+    """The systemd units this machine needs: the database's only without MONGO_URI."""
+    names = ["uwsgi", "nginx", "varnish", *(["db"] if s.embedded_db else [])]
+    return [f"systemd/lightning-talks-{name}.service" for name in names]
+
+
+def _write(path, text, mode=0o644):
+    """Write the file if its text changed; True if it did (deploys reload only what changed)."""
+    path = Path(path)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return True
+
+
+def _sha512_crypt(password, salt=None):
+    """SHA-512 crypt by openssl, which nginx checks with the system's crypt(); the password goes by stdin."""
+    argv = ["openssl", "passwd", "-6", *(["-salt", salt] if salt else []), "-stdin"]
+    return subprocess.run(argv, input=password, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _htpasswd(s, config):
+    """The dashboard's htpasswd; its salt is kept while the password is the same, so it changes only then."""
+    path = s.run_dir / "htpasswd"
+    user, password = config.DASHBOARD_USER, config.DASHBOARD_PASSWORD
+    if path.exists():
+        stored_user, _, stored = path.read_text().strip().partition(":")
+        if stored_user == user and stored.count("$") == 3 and _sha512_crypt(password, stored.split("$")[2]) == stored:
+            return False
+    return _write(path, f"{user}:{_sha512_crypt(password)}\n", 0o600)
+
+
+def render(s, config):
+    """Write every conf for these settings into s.run_dir; return the paths that changed."""
+    context = {
+        "s": s,
+        "security_headers": headers.for_env("production" if s.production else "development"),
+        "argv": {
+            "uwsgi": shlex.join(commands.uwsgi(s)), "nginx": shlex.join(commands.nginx(s)),
+            "nginx_test": shlex.join([*commands.nginx(s), "-t", "-q"]),
+            "varnishd": shlex.join(commands.varnishd(s)), "db": shlex.join(commands.db(s)),
+        },
+    }
+    templates = _templates()
+    changed = [s.run_dir / name for name in (*DAEMON_CONFS, *_units(s))
+               if _write(s.run_dir / name, templates.get_template(name).render(context))]
+    if _htpasswd(s, config):
+        changed.append(s.run_dir / "htpasswd")
+    s.nginx_prefix.mkdir(parents=True, exist_ok=True)
+    s.reload_file.touch()
+    return changed

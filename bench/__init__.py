@@ -1,0 +1,1 @@
+"""The benchmark (`fab bench`): figures and ratios measured side by side in one run."""

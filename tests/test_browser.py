@@ -1,0 +1,418 @@
+"""The homepage in a real browser: Debian's Chromium, driven by Playwright, against `python -m app serve`."""
+import base64
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pymongo import MongoClient
+
+from app import embedded
+from tests.helpers import require
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+XSS = "<script>alert(1)</script>"
+LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
+
+
+class Site:
+    """`python -m app serve` on a free port with a fresh data dir, and shortcuts into its API."""
+
+    def __init__(self, tmp):
+        self.data_dir = tmp / "var"
+        self.url = f"http://127.0.0.1:{embedded.free_port()}"
+        env = {**os.environ, "LT_DATA_DIR": str(self.data_dir), "LT_WWW_DIR": str(tmp / "www")}
+        self.log = open(tmp / "serve.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", self.url.rsplit(":", 1)[1]],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while not self._answers():
+            assert self.process.poll() is None, (tmp / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.2)
+
+    def _answers(self):
+        try:
+            return self.call("GET", "/api/health")[0] == 200
+        except OSError:
+            return False
+
+    def call(self, method, path, fields=None, auth=None):
+        """One request; (status, JSON reply)."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+        body = json.dumps(fields).encode() if fields is not None else None
+        request = urllib.request.Request(self.url + path, body, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def post(self, path, fields):
+        """A successful POST's reply."""
+        status, reply = self.call("POST", path, fields)
+        assert status < 300, reply
+        return reply
+
+    def phase(self, name):
+        """Switch the phase as an organizer does; the server re-bakes the page."""
+        assert self.call("POST", "/api/dashboard/phase", {"phase": name}, auth=("organizer", "organizer"))[0] == 200
+
+    def register(self, name="Ada Lovelace"):
+        """A new attendee: their reply plus email and password."""
+        email, password = f"{uuid.uuid4().hex[:10]}@example.org", "correct horse"
+        reply = self.post("/api/user/action/", {"email": email, "password": password, "name": name})
+        return {**reply, "email": email, "password": password}
+
+    def pitch(self, user, title=None):
+        """A new talk by `user`, pitched while pitching is open; its _id."""
+        self.phase("pitching")
+        title = title or f"Talk {uuid.uuid4().hex[:6]}"
+        return self.post("/api/session/action/", {"user": user["_id"], "title": title, "description": "Five minutes."})["session"]
+
+    def votes(self, talk_id):
+        """The talk's count as the server has it."""
+        return self.call("GET", f"/api/session/?_id={talk_id}")[1]["session"]["votes"]
+
+    def settled_votes(self, talk_id, expect, timeout=5):
+        """The talk's count once it equals `expect`, or when the time is up: the page's requests
+        may still be on their way when the page already shows their outcome."""
+        deadline = time.monotonic() + timeout
+        while (votes := self.votes(talk_id)) != expect and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return votes
+
+    def accept(self, talk_id):
+        """Mark a talk accepted in the server's database directly: no API does that yet."""
+        with MongoClient(embedded.running_uri(self.data_dir)) as client:
+            client["lightning_talks"].sessions.update_one({"_id": talk_id}, {"$set": {"accepted": True}})
+
+    def stop(self):
+        """Stop the server as SIGTERM does (the embedded database stops with it)."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One server for the module; each test sets the phase it needs."""
+    require("chromium")
+    site = Site(tmp_path_factory.mktemp("site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def open_page(site, new_context):
+    """Open the homepage in a fresh browser context (its own cookies and storage)."""
+    def open_page(width=1280, height=900):
+        page = new_context(viewport={"width": width, "height": height}).new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(site.url + "/")
+        return page
+    return open_page
+
+
+def log_in(page, user):
+    """Log in through the form and wait until the page says so."""
+    page.fill("#account-email", user["email"])
+    page.fill("#account-password", user["password"])
+    page.click("#account-submit")
+    expect(page.locator("#me-name")).to_have_text(user["name"])
+
+
+def card(page, talk_id):
+    """A talk's card on the page."""
+    return page.locator(f'li.talk[data-id="{talk_id}"]')
+
+
+def screenshot(page, name):
+    """Save what the first screen shows, and the whole page, under artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.screenshot(path=ARTIFACTS / f"{name}-full.png", full_page=True)
+
+
+@pytest.fixture
+def ballot(site):
+    """A talk by one attendee and a voter, with voting open."""
+    talk = site.pitch(site.register(name="Grace Hopper"), title=f"Nanoseconds {uuid.uuid4().hex[:4]}")
+    voter = site.register(name="Ada Lovelace")
+    site.phase("voting")
+    return talk, voter
+
+
+def test_register_log_in_and_pitch(site, open_page):
+    site.phase("pitching")
+    page = open_page()
+    expect(page.locator("#pitch-login-hint")).to_be_visible()
+    page.click("#account-switch")
+    email = f"{uuid.uuid4().hex[:10]}@example.org"
+    page.fill("#account-name", "Katherine Johnson")
+    page.fill("#account-email", email)
+    page.fill("#account-password", "orbital mechanics")
+    page.click("#account-submit")
+    expect(page.locator("#me-name")).to_have_text("Katherine Johnson")
+    # The browser's random id reaches the account, so organizers can spot one browser's many accounts.
+    with MongoClient(embedded.running_uri(site.data_dir)) as client:
+        signup = client["lightning_talks"].users.find_one({"email": email})["signup"]
+    assert signup["fingerprint"] == page.evaluate("localStorage.getItem('lt-visitor')")
+
+    page.click("#logout")
+    expect(page.locator("#account-form")).to_be_visible()
+    log_in_fields = {"email": email, "password": "wrong password", "name": "Katherine Johnson"}
+    page.fill("#account-email", log_in_fields["email"])
+    page.fill("#account-password", log_in_fields["password"])
+    page.click("#account-submit")
+    expect(page.locator("#account-password-error")).to_have_text("Wrong password for this email.")
+    expect(page.locator("#account-password")).to_have_attribute("aria-invalid", "true")
+    log_in(page, {**log_in_fields, "password": "orbital mechanics"})
+
+    title = f"Trajectories by hand {uuid.uuid4().hex[:4]}"
+    page.fill("#pitch-title", title)
+    expect(page.locator("#pitch-title-counter")).to_have_text(f"{200 - len(title)} characters left")
+    page.fill("#pitch-description", "How we checked the computer's numbers.")
+    page.click("#pitch-form [type=submit]")
+    expect(page.locator("#my-pitch-list li")).to_have_text([title])
+    expect(page.locator("#pitch-status")).to_contain_text("is in")
+
+    page.reload()
+    expect(page.locator("#me-name")).to_have_text("Katherine Johnson")
+    expect(page.locator("#my-pitch-list li")).to_have_text([title])
+    # The pitch re-baked the page: the new talk is in the HTML itself, not only added by site.js.
+    assert title in page.request.get(site.url + "/").text()
+
+
+def test_empty_form_errors_show_inline(site, open_page):
+    site.phase("pitching")
+    page = open_page()
+    page.click("#account-submit")
+    expect(page.locator("#account-email-error")).to_contain_text("email")
+    expect(page.locator("#account-password-error")).to_contain_text("8 characters")
+    expect(page.locator("#account-email")).to_be_focused()
+    assert page.dialogs == []
+
+
+def test_vote_survives_reload_and_shows_live_elsewhere(site, open_page, ballot):
+    talk, voter = ballot
+    page, watcher = open_page(), open_page()
+    log_in(page, voter)
+    button, count = card(page, talk).locator("button.vote"), card(page, talk).locator(".count-number")
+    watched = card(watcher, talk).locator(".count-number")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(watched).to_have_text("0")
+
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(count).to_have_text("1")
+    expect(watched).to_have_text("1", timeout=LIVE_MS)
+    assert site.votes(talk) == 1
+
+    page.reload()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(count).to_have_text("1")
+
+    button.click()  # unvote
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(watched).to_have_text("0", timeout=LIVE_MS)
+    assert site.votes(talk) == 0
+
+    page.click("#logout")
+    expect(page.locator("#account-form")).to_be_visible()
+    button.click()
+    expect(card(page, talk).locator(".talk-message")).to_contain_text("Log in to vote")
+    assert site.votes(talk) == 0
+
+
+def track_votes(page):
+    """Record the page's vote requests; the function returned waits until all are answered."""
+    sent = []
+    page.on("request", lambda request: "/api/vote/action/" in request.url and sent.append(request))
+
+    def wait_answered():
+        answered = 0
+        while True:
+            while answered < len(sent):
+                sent[answered].response()
+                answered += 1
+            page.wait_for_timeout(300)  # an answer may make site.js send the visitor's latest wish
+            if answered == len(sent):
+                return answered
+    return wait_answered
+
+
+@pytest.mark.parametrize(("clicks", "voted"), [(2, False), (3, True)])
+def test_rapid_clicks_leave_page_and_server_agreeing(site, open_page, ballot, clicks, voted):
+    talk, voter = ballot
+    page = open_page()
+    log_in(page, voter)
+    button = card(page, talk).locator("button.vote")
+    answered = track_votes(page)
+    button.click(click_count=clicks, delay=10)
+    assert answered() >= 1
+    assert site.votes(talk) == int(voted)
+    expect(button).to_have_attribute("aria-pressed", str(voted).lower())
+    expect(card(page, talk).locator(".count-number")).to_have_text(str(int(voted)))
+
+
+def test_failed_vote_rolls_back_and_says_why(site, open_page, ballot):
+    talk, voter = ballot
+    page = open_page()
+    log_in(page, voter)
+    page.route("**/api/vote/action/", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body=json.dumps({"success": False, "text": "The database is unavailable; please try again in a moment."})))
+    button = card(page, talk).locator("button.vote")
+    button.click()
+    expect(card(page, talk).locator(".talk-message")).to_contain_text("database is unavailable")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(card(page, talk).locator(".count-number")).to_have_text("0")
+    assert page.dialogs == []
+
+
+def tab_to(page, selector, limit=150):
+    """Press Tab until the element matching `selector` has focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_voting(site, open_page, ballot):
+    talk, voter = ballot
+    page = open_page()
+    tab_to(page, "#account-email")
+    page.keyboard.type(voter["email"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(voter["password"])
+    page.keyboard.press("Enter")
+    expect(page.locator("#me-name")).to_have_text(voter["name"])
+
+    selector = f'li.talk[data-id="{talk}"] button.vote'
+    tab_to(page, selector)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("Space")
+    expect(page.locator(selector)).to_have_attribute("aria-pressed", "true")
+    expect(card(page, talk).locator(".count-number")).to_have_text("1")
+    assert site.settled_votes(talk, 1) == 1
+    page.keyboard.press("Enter")
+    expect(page.locator(selector)).to_have_attribute("aria-pressed", "false")
+    expect(card(page, talk).locator(".count-number")).to_have_text("0")
+    assert site.settled_votes(talk, 0) == 0
+
+
+def test_xss_title_is_shown_as_text(site, open_page):
+    speaker = site.register(name=XSS)
+    baked = site.pitch(speaker, title=XSS)
+    page = open_page()
+    expect(card(page, baked).locator(".talk-title")).to_have_text(XSS)
+    expect(card(page, baked).locator(".speaker")).to_have_text(XSS)
+
+    later_title = f'<img src=x onerror="alert(2)"> {uuid.uuid4().hex[:4]}'
+    later = site.pitch(speaker, title=later_title)  # site.js adds this one from the live list
+    expect(card(page, later).locator(".talk-title")).to_have_text(later_title, timeout=LIVE_MS)
+
+    log_in(page, speaker)
+    expect(page.locator("#me-name")).to_have_text(XSS)
+    expect(page.locator("#my-pitch-list li").first).to_have_text(later_title)
+    assert page.dialogs == []
+    assert page.locator("img[src=x]").count() == 0
+
+
+class EvilSite:
+    """A page on another origin that makes its visitor POST to the site, as a CSRF attack would."""
+
+    def __init__(self, html):
+        page = html.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def auto_post(action, fields):
+    """An HTML page that submits a form to `action` as soon as it loads."""
+    inputs = "".join(f'<input name="{name}" value="{value}">' for name, value in fields.items())
+    return f'<form method="post" action="{action}">{inputs}</form><script>document.forms[0].submit()</script>'
+
+
+@pytest.mark.parametrize("attack", ["vote", "pitch"])
+def test_page_on_another_origin_cannot_vote_or_pitch(site, open_page, ballot, attack):
+    talk, voter = ballot
+    if attack == "vote":
+        target, fields = f"{site.url}/api/vote/action/", {"session": talk, "vote": "1"}
+    else:
+        site.phase("pitching")
+        target, fields = f"{site.url}/api/session/action/", {"title": "Pwned", "description": "CSRF"}
+    evil = EvilSite(auto_post(target, fields))
+    page = open_page()
+    log_in(page, voter)
+    try:
+        with page.expect_response(target) as sent:
+            page.goto(evil.url)
+    finally:
+        evil.close()
+    assert sent.value.status == 403
+    assert "another site" in sent.value.json()["text"]
+    assert site.votes(talk) == 0
+    assert "Pwned" not in json.dumps(site.call("GET", "/api/session/")[1])
+
+
+def test_closed_phase_shows_results_by_votes_with_accepted_marked(site, open_page, ballot):
+    talk, voter = ballot
+    site.post("/api/vote/action/", {"user": voter["_id"], "session": talk, "vote": 1})
+    site.accept(talk)
+    site.phase("closed")
+    page = open_page()
+    counts = [int(n) for n in page.locator("li.talk").evaluate_all("items => items.map(i => i.dataset.votes)")]
+    assert counts == sorted(counts, reverse=True)
+    assert len(counts) > 1
+    expect(card(page, talk).locator(".badge-accepted")).to_be_visible()
+    expect(page.locator(".badge-accepted:visible")).to_have_count(1)
+    expect(page.locator("button.vote")).to_have_count(0)
+
+
+@pytest.mark.parametrize("phase", ["pitching", "voting", "closed"])
+def test_each_phase_fits_phone_and_desktop(site, open_page, ballot, phase):
+    talk, voter = ballot
+    site.post("/api/vote/action/", {"user": voter["_id"], "session": talk, "vote": 1})
+    site.phase(phase)
+    for width in (360, 1280):
+        page = open_page(width=width, height=800)
+        log_in(page, voter)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        screenshot(page, f"{phase}-{width}")

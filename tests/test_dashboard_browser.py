@@ -1,0 +1,61 @@
+"""The dashboard in Debian's Chromium: it renders with its own CSS and script under the strict CSP,
+its buttons work, and it fits a tablet. Screenshots go to artifacts/ for people to look at."""
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from app import demo
+from tests.helpers import require
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture
+def dashboard_url(app, set_phase):
+    """The app, with demo votes, served on a free loopback port for the test."""
+    require("chromium")
+    app.config["TOP_N"] = 5
+    with app.app_context():
+        demo.load(40, 12, 260, seed=3)
+    set_phase("voting")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/dashboard/"
+    server.shutdown()
+    thread.join()
+
+
+def test_dashboard_in_a_browser(new_context, dashboard_url):
+    context = new_context(viewport={"width": 1280, "height": 900},
+                          http_credentials={"username": "organizer", "password": "organizer"})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(dashboard_url)
+    expect(page.locator("#phase")).to_have_text("voting")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")  # the CSS loaded
+    expect(page.locator("tr.cutoff-row")).to_contain_text("Top 5 cutoff")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+
+    first = page.locator("table.ranking tbody tr[id^=talk-]").first
+    first.locator("details summary").click()
+    expect(first.locator("details #voters-list li").first).to_be_visible()  # loaded by dashboard.js
+    first.get_by_role("button", name="Accept").click()
+    expect(page.locator("table.ranking tbody tr[id^=talk-]").first.locator(".badge.ok")).to_have_text("accepted")
+    expect(page.locator("table.audit")).to_contain_text("accept")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # dashboard.js asks before hiding
+    page.locator("table.ranking tbody tr[id^=talk-]").first.get_by_role("button", name="Hide").click()
+    expect(page.locator("tr.hidden .badge.warn")).to_have_text("hidden")
+
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet in portrait
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=ARTIFACTS / "dashboard-tablet.png")
+    page.goto(dashboard_url + "voters")
+    expect(page.locator("#robustness-card")).to_contain_text("Yes.")
+    assert errors == []

@@ -1,0 +1,69 @@
+"""Property-based fuzzing: any input to any route gives a JSON reply below 500, and the data stays consistent."""
+import json
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from app import create_app
+from app.store import indexes
+
+FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
+          "fingerprint", "logout"]
+ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
+          "/api/dashboard/phase"]
+
+scalars = st.one_of(st.text(max_size=300), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none())
+operators = st.dictionaries(st.sampled_from(["$ne", "$gt", "$regex", "$where", "$in", "$set"]), scalars, min_size=1)
+values = st.one_of(scalars, operators, st.lists(scalars, max_size=3))
+
+
+@pytest.fixture(scope="module")
+def world(mongo_uri, tmp_path_factory):
+    """One app, a voter and a talk shared by every generated example."""
+    app = create_app({"MONGO_URI": mongo_uri, "DB_NAME": f"fuzz_{uuid.uuid4().hex[:8]}",
+                      "WWW_DIR": tmp_path_factory.mktemp("www"), "PHASE": "pitching"})
+    client = app.test_client()
+    with app.app_context():
+        indexes.apply()
+    user = client.post("/api/user/action/", data={"email": "f@example.org", "password": "fuzz-password", "name": "F"}).json
+    talk = client.post("/api/session/action/", data={"user": user["_id"], "title": "T", "description": "D"}).json
+    yield app, user["_id"], talk["session"]
+    app.extensions["mongo"].drop_database(app.config["DB_NAME"])
+    app.extensions["mongo"].close()
+
+
+def real_ids(user_id, talk_id):
+    """Sometimes a valid id, so the fuzz reaches past validation into the data layer."""
+    return st.sampled_from([user_id, talk_id, str(uuid.uuid4()), "f@example.org", "fuzz-password", "1", "0"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_input_gives_a_server_error(world, data):
+    app, user_id, talk_id = world
+    app.config["PHASE"] = data.draw(st.sampled_from(["pitching", "voting", "closed"]))
+    route = data.draw(st.sampled_from(ROUTES))
+    keys = st.one_of(st.sampled_from(FIELDS), st.text(max_size=20))
+    fields = data.draw(st.dictionaries(keys, st.one_of(values, real_ids(user_id, talk_id)), max_size=6))
+    how = data.draw(st.sampled_from(["get", "form", "json", "raw"]))
+    client = app.test_client()
+    auth = data.draw(st.sampled_from([None, ("organizer", "organizer"), ("organizer", "x")]))
+    if how == "get":
+        reply = client.get(route, query_string={k: str(v) for k, v in fields.items()}, auth=auth)
+    elif how == "form":
+        reply = client.post(route, data={k: str(v) for k, v in fields.items()}, auth=auth)
+    elif how == "json":
+        reply = client.post(route, data=json.dumps(fields), content_type="application/json", auth=auth)
+    else:
+        raw = data.draw(st.binary(max_size=500))
+        reply = client.post(route, data=raw, content_type=data.draw(st.sampled_from(
+            ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"])), auth=auth)
+    assert reply.status_code < 500, (route, how, fields, reply.get_data(as_text=True))
+    if reply.status_code >= 400:
+        assert reply.json["success"] is False and reply.json["text"]
+
+    db = app.extensions["mongo"][app.config["DB_NAME"]]
+    for talk in db.sessions.find({}, {"votes": 1}):
+        assert talk["votes"] == db.votes.count_documents({"session": talk["_id"]})
+    assert all(isinstance(u["email"], str) and isinstance(u["name"], str) for u in db.users.find())

@@ -1,0 +1,51 @@
+"""Rate limits on wrong passwords and registrations: 429 with Retry-After, shared through the database."""
+import pytest
+
+URL = "/api/user/action/"
+
+
+@pytest.fixture
+def limits(app):
+    app.config.update(LOGIN_FAILS_PER_EMAIL=3, LOGIN_FAILS_PER_IP=5, REGISTRATIONS_PER_IP=4)
+
+
+def test_wrong_passwords_for_one_email_are_limited(client, register, limits):
+    user = register(email="target@example.org")
+    for _ in range(3):
+        assert client.post(URL, data={"email": user["email"], "password": "guess-guess"}).status_code == 401
+    refused = client.post(URL, data={"email": user["email"], "password": "guess-guess"})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 900
+    assert refused.json["success"] is False and "Try again" in refused.json["text"]
+    # Even the right password waits: that is what stops guessing.
+    assert client.post(URL, data={"email": user["email"], "password": user["password"]}).status_code == 429
+    # Other accounts are not affected.
+    other = register(email="other@example.org")
+    assert client.post(URL, data={"email": other["email"], "password": other["password"]}).status_code == 200
+
+
+def test_wrong_passwords_from_one_address_are_limited(client, register, limits):
+    emails = [register()["email"] for _ in range(3)]
+    for i in range(5):
+        client.post(URL, data={"email": emails[i % 3], "password": "guess-guess"})
+    assert client.post(URL, data={"email": emails[0], "password": "guess-guess"}).status_code == 429
+    other_ip = client.post(URL, data={"email": emails[1], "password": "guess-guess"},
+                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other_ip.status_code == 401
+
+
+def test_registrations_from_one_address_are_limited(client, db, limits):
+    for i in range(4):
+        assert client.post(URL, data={"email": f"n{i}@example.org", "password": "12345678", "name": "N"}).status_code == 200
+    refused = client.post(URL, data={"email": "n9@example.org", "password": "12345678", "name": "N"})
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"]
+    assert db.users.count_documents({}) == 4
+
+
+def test_limits_are_shared_by_every_worker(app, make_app, mongo_uri, register, limits):
+    user = register(email="shared@example.org")
+    other_worker = make_app(MONGO_URI=mongo_uri, DB_NAME=app.config["DB_NAME"], LOGIN_FAILS_PER_EMAIL=3)
+    for worker in (app, other_worker, app):
+        worker.test_client().post(URL, data={"email": user["email"], "password": "guess-guess"})
+    assert other_worker.test_client().post(URL, data={"email": user["email"], "password": "guess-guess"}).status_code == 429

@@ -1,0 +1,324 @@
+"""The production stack with its real daemons: Varnish in front of nginx in front of uWSGI."""
+import base64
+import dataclasses
+import http.client
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+
+from app import bake, create_app, stack
+from app.db import make_client
+from app.embedded import free_port
+from app.headers import SECURITY_HEADERS
+from app.store import indexes, talks, users
+
+from .helpers import require
+
+# No characters that URL-encoding would change, so that a logged query string would be found.
+ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret")
+PASSWORD = "stack-password-1"
+TTL = 2  # seconds the test stack keeps the homepage fresh, so that grace shows quickly
+
+
+class Reply(SimpleNamespace):
+    """A reply: status, headers (a dict) and body."""
+
+    @property
+    def json(self):
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+def call(port, method, path, body=None, headers=None, source="127.0.0.1"):
+    """One HTTP request to a layer on loopback, from the given source address."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        return Reply(status=response.status, headers=dict(response.getheaders()), body=response.read())
+    finally:
+        connection.close()
+
+
+def post(port, path, fields, headers=None):
+    """A form POST, as site.js sends it."""
+    return call(port, "POST", path, urlencode(fields),
+                {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+
+
+def basic_auth(user, password):
+    """The Authorization header for HTTP Basic auth."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def wait_until(check, timeout=15):
+    """Poll until check() is true; fail after the timeout."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def log_count(daemon, text):
+    """How many lines of a daemon's log hold this text."""
+    return sum(text in line for line in daemon.log.read_text().splitlines())
+
+
+def settled_log_count(daemon, text, at_least):
+    """The count once it reaches at_least and a moment passes (uWSGI logs after it answers)."""
+    wait_until(lambda: log_count(daemon, text) >= at_least)
+    time.sleep(0.3)
+    return log_count(daemon, text)
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """Settings for a stack on free loopback ports, in a temp dir Varnish's own user can read."""
+    require("nginx", "varnishd", "varnishadm", "varnishlog", "openssl")
+    run = Path(tempfile.mkdtemp(prefix="lt-stack-"))  # not pytest's: its 0700 parents keep Varnish out
+    run.chmod(0o755)
+    yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
+                              uwsgi_port=free_port(), admin_port=free_port(), cache_ttl=f"{TTL}s")
+    shutil.rmtree(run)
+
+
+@pytest.fixture(scope="session")
+def app_env(settings, mongo_uri):
+    """The environment uWSGI's app reads: its own database, voting open, this stack's Varnish."""
+    return {
+        "MONGO_URI": mongo_uri, "LT_DB_NAME": f"stack_{uuid.uuid4().hex[:12]}", "LT_PHASE": "voting",
+        "LT_WWW_DIR": str(settings.www_dir), "LT_RUN_DIR": str(settings.run_dir),
+        "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
+        "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
+    }
+
+
+@pytest.fixture(scope="session")
+def site(app_env):
+    """The app as uWSGI runs it, with one talk and a baked homepage."""
+    app = create_app({
+        "MONGO_URI": app_env["MONGO_URI"], "DB_NAME": app_env["LT_DB_NAME"], "PHASE": "voting",
+        "WWW_DIR": app_env["LT_WWW_DIR"], "VARNISH_URL": app_env["LT_VARNISH_URL"],
+    })
+    with app.app_context():
+        indexes.apply()
+        speaker = users.register("speaker@example.org", PASSWORD, "Grace Hopper", {})
+        app.config["TALK_ID"] = talks.create(speaker, "Caching in five minutes", "Grace, TTLs and purges.")
+        bake.bake()
+    yield app
+    app.extensions["mongo"].drop_database(app.config["DB_NAME"])
+    app.extensions["mongo"].close()
+
+
+@pytest.fixture(scope="session")
+def daemons(settings, app_env, site):
+    """The stack's daemons, rendered from the settings but not started."""
+    stack.render(settings, ORGANIZER)
+    return stack.daemons(settings, app_env)
+
+
+def _running(daemon):
+    daemon.start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def uwsgi(daemons):
+    """uWSGI with the app, for the whole run."""
+    yield from _running(daemons["uwsgi"])
+
+
+@pytest.fixture(scope="session")
+def nginx(daemons, uwsgi):
+    """nginx in front of uWSGI."""
+    yield from _running(daemons["nginx"])
+
+
+@pytest.fixture(scope="session")
+def varnish(daemons, nginx):
+    """Varnish in front of nginx: the whole stack."""
+    yield from _running(daemons["varnish"])
+
+
+@pytest.fixture(scope="session")
+def voter(settings, varnish):
+    """An attendee registered through the stack: the reply's JSON and the login cookie."""
+    reply = post(settings.port, "/api/user/action/",
+                 {"email": f"{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD, "name": "Ada"})
+    assert reply.status == 200, reply.body
+    return {**reply.json, "cookie": reply.headers["Set-Cookie"].split(";", 1)[0]}
+
+
+def varnishadm(settings, *words):
+    """A varnishadm command's output."""
+    return subprocess.run(["varnishadm", "-n", str(settings.varnish_dir), *words], capture_output=True, text=True,
+                          timeout=10, check=True).stdout
+
+
+def backend_health(settings):
+    """Each backend's health as Varnish's probe sees it: {"boot.app1": "healthy", ...}."""
+    rows = varnishadm(settings, "backend.list").splitlines()[1:]
+    return {row.split()[0]: row.split()[3] for row in rows if row.strip()}
+
+
+def get(settings, path, **options):
+    """GET through Varnish."""
+    return call(settings.port, "GET", path, **options)
+
+
+def test_homepage_is_a_miss_then_a_hit(settings, varnish):
+    call(settings.port, "PURGE", "/")
+    first, second = get(settings, "/"), get(settings, "/?_=1700000000000")  # the cache-buster is ignored
+    assert (first.status, first.headers["X-Cache"]) == (200, "MISS")
+    assert (second.status, second.headers["X-Cache"], second.headers["X-Cache-Hits"]) == (200, "HIT", "1")
+
+
+def test_purge_makes_the_next_request_a_miss(settings, varnish):
+    get(settings, "/")
+    assert call(settings.port, "PURGE", "/").status == 200
+    assert get(settings, "/").headers["X-Cache"] == "MISS"
+
+
+@pytest.mark.parametrize("method", ["PURGE", "BAN"])
+def test_purge_from_outside_the_acl_is_refused(settings, varnish, method):
+    get(settings, "/")
+    assert call(settings.port, method, "/", source="127.0.0.2").status == 405
+    assert get(settings, "/").headers["X-Cache"] == "HIT"
+
+
+def test_votes_through_varnish_always_reach_the_app(settings, varnish, site, voter, uwsgi):
+    talk = site.config["TALK_ID"]
+    posted = [post(settings.port, "/api/vote/action/", {"session": talk}, {"Cookie": voter["cookie"]}) for _ in range(2)]
+    query = urlencode({"user": voter["_id"], "session": talk})
+    legacy = [get(settings, f"/api/vote/action/?{query}") for _ in range(2)]  # the same URL twice
+    replies = posted + legacy
+    assert [r.json["action"] for r in replies] == ["create vote", "delete vote"] * 2
+    assert [r.json["votes"] for r in replies] == [1, 0, 1, 0]
+    assert {r.headers["X-Cache"] for r in replies} == {"MISS"}
+
+
+def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish, uwsgi, voter):
+    call(settings.port, "BAN", "^/api/session/")
+    before = log_count(uwsgi, "GET /api/session/ 200")
+    first = get(settings, "/api/session/?_=1", headers={"Cookie": voter["cookie"]})
+    second = get(settings, "/api/session/?_=2")  # another visitor, no cookie
+    assert settled_log_count(uwsgi, "GET /api/session/ 200", before + 1) == before + 1
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert first.body == second.body
+
+
+@pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
+def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
+    headers = basic_auth(*credentials) if credentials else {}
+    assert call(settings.nginx_port, "GET", "/api/dashboard/", headers=headers).status == status
+
+
+def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, nginx):
+    page = call(settings.nginx_port, "GET", "/", headers={"Accept-Encoding": "gzip"})
+    asset = next((settings.www_dir / "assets").iterdir()).name
+    cached = call(settings.nginx_port, "GET", f"/assets/{asset}")
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert page.headers["Cache-Control"] == "max-age=60"
+    assert cached.headers["Cache-Control"] == "max-age=31536000"
+    for reply in (page, cached):
+        assert {name: reply.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_nginx_refuses_large_bodies(settings, nginx):
+    reply = post(settings.nginx_port, "/api/user/action/", {"name": "x" * 100_000})
+    assert reply.status == 413
+
+
+def test_a_rebake_purges_the_homepage(settings, varnish, site):
+    get(settings, "/")
+    assert get(settings, "/").headers["X-Cache"] == "HIT"
+    with site.app_context():
+        bake.rebake()
+    assert get(settings, "/").headers["X-Cache"] == "MISS"
+
+
+def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
+    def backend(state):
+        return lambda: backend_health(settings)["boot.app1"] == state
+    get(settings, "/")
+    uwsgi.stop()
+    wait_until(backend("sick"))
+    time.sleep(TTL)  # the cached homepage is now past its TTL: only grace can serve it
+    page = get(settings, "/")
+    vote = post(settings.port, "/api/vote/action/", {"session": site.config["TALK_ID"]}, {"Cookie": voter["cookie"]})
+    behind = call(settings.nginx_port, "GET", "/api/health")
+    assert (page.status, page.headers["X-Cache"]) == (200, "HIT") and int(page.headers["Age"]) >= TTL
+    for reply in (vote, behind):
+        assert (reply.status, reply.headers["Content-Type"], reply.json["success"]) == (503, "application/json", False)
+    uwsgi.start()
+    wait_until(backend("healthy"))
+    assert get(settings, "/api/health").status == 200
+    assert post(settings.port, "/api/vote/action/", {"session": site.config["TALK_ID"], "vote": "0"},
+                {"Cookie": voter["cookie"]}).status == 200
+
+
+def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
+    speaker = {"email": "speaker@example.org", "password": PASSWORD}
+    speaker_id = get(settings, "/api/user/action/?" + urlencode(speaker)).json["_id"]  # the legacy GET login
+    assert post(settings.port, "/api/user/action/", speaker).status == 200
+    vote = urlencode({"user": speaker_id, "session": site.config["TALK_ID"], "vote": "1"})
+    assert get(settings, f"/api/vote/action/?{vote}").status == 200
+    organizer = basic_auth(ORGANIZER.DASHBOARD_USER, ORGANIZER.DASHBOARD_PASSWORD)
+    assert get(settings, "/api/dashboard/", headers=organizer).status == 200
+    files = [*(settings.run_dir / "logs").iterdir(), *settings.nginx_prefix.glob("*.log")]
+    logs = {path.name: path.read_text() for path in files}
+    logs["varnishlog"] = subprocess.run(["varnishlog", "-d", "-n", str(settings.varnish_dir)], capture_output=True,
+                                        text=True, timeout=20, check=True).stdout
+    assert all("/api/vote/action/" in logs[name] for name in ("uwsgi.log", "access.log", "varnishlog"))
+    secrets = (PASSWORD, speaker_id, voter["_id"], ORGANIZER.DASHBOARD_PASSWORD, organizer["Authorization"][6:])
+    assert not [(secret, name) for secret in secrets for name, log in logs.items() if secret in log]
+
+
+def test_varnish_balances_over_two_app_servers(settings, varnish, app_env):
+    first = f"127.0.0.1:{settings.nginx_port}"
+    second = dataclasses.replace(settings, run_dir=settings.run_dir / "second", nginx_port=free_port(),
+                                 uwsgi_port=free_port())
+    second = dataclasses.replace(second, backends=(first, f"127.0.0.1:{second.nginx_port}"))
+    stack.render(second, ORGANIZER)
+    servers = stack.daemons(second, app_env)
+    started = [servers["uwsgi"].start(), servers["nginx"].start()]
+    try:
+        varnishadm(settings, "vcl.load", "two", str(second.run_dir / "varnish.vcl"))
+        varnishadm(settings, "vcl.use", "two")
+        wait_until(lambda: [backend_health(settings)[f"two.app{n}"] for n in (1, 2)] == ["healthy"] * 2)
+        for _ in range(6):
+            get(settings, "/api/vote/action/")  # passed to an app server: 401 without a user
+        assert settled_log_count(servers["uwsgi"], "GET /api/vote/action/ 401", 3) == 3
+    finally:
+        varnishadm(settings, "vcl.use", "boot")
+        varnishadm(settings, "vcl.discard", "two")
+        for daemon in reversed(started):
+            daemon.stop()
+
+
+def test_systemd_units_verify(tmp_path):
+    require("systemd-analyze")
+    settings = stack.StackSettings(run_dir=tmp_path, www_dir=tmp_path / "www", user="www-data", listen="",
+                                   production=True)
+    stack.render(settings, ORGANIZER)
+    units = sorted(str(path) for path in (tmp_path / "systemd").iterdir())
+    assert len(units) == 4  # uWSGI, nginx, Varnish and, without MONGO_URI, the embedded database
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_votes_take_the_write_concern_of_the_uri():
+    client = make_client({"MONGO_URI": "mongodb://127.0.0.1:1/?w=majority", "DB_TIMEOUT_MS": 100})
+    try:
+        assert client["lightning_talks"].votes.write_concern.document == {"w": "majority"}
+    finally:
+        client.close()
