@@ -4,6 +4,7 @@
 """
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -82,6 +83,17 @@ def varnish(c, pattern="/"):
 def confs(c, port=80, workers=4, user="www-data"):
     """Render confs/ and the systemd units into run/ for this server, and list what changed."""
     app_command(c, "confs", "--port", port, "--workers", workers, "--user", user)
+
+
+@task
+def audit(c):
+    """Check every locked requirement for known vulnerabilities with pip-audit."""
+    pip_audit = shutil.which("pip-audit") or shutil.which("pip-audit", path=str(Path(sys.executable).parent))
+    if not pip_audit:
+        raise Exit("pip-audit is not installed here: pip install pip-audit (it needs PyPI's vulnerability API)")
+    with c.cd(str(ROOT)):
+        # The locks pin every package with hashes, so nothing needs resolving or installing.
+        c.run(f"{shlex.quote(pip_audit)} --no-deps --disable-pip -r requirements.txt -r requirements-dev.txt")
 
 
 @task(help={"quick": "shorter runs, for a smoke test"})

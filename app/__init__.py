@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, dashboard, db, errors, headers, site
+from . import auth, dashboard, db, errors, headers, recounts, site
 from .api import health, talks, users, votes
 from .config import Config
 
@@ -17,6 +17,7 @@ def create_app(config=None, client=None, serve_www=False):
     errors.init_app(app)
     headers.init_app(app)
     app.before_request(auth.refuse_cross_site)
+    recounts.init_app(app)
     for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.

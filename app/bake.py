@@ -1,5 +1,6 @@
 """Baking the homepage: the template, its CSS and JS, rendered with the current talks into www/."""
 import fcntl
+import gzip
 import hashlib
 import os
 import tempfile
@@ -29,6 +30,13 @@ def _write(path, data):
     os.replace(tmp, path)
 
 
+def _publish(path, data):
+    """Write a file and its gzipped twin, which nginx's gzip_static sends instead of compressing
+    the same bytes for every visitor; mtime=0 keeps the bake deterministic."""
+    _write(path.with_name(path.name + ".gz"), gzip.compress(data, 9, mtime=0))
+    _write(path, data)
+
+
 def publish_assets(www):
     """Copy each asset to www/assets/ under a content-hashed name; return {name: url path}.
 
@@ -41,7 +49,7 @@ def publish_assets(www):
         stem, suffix = name.rsplit(".", 1)
         hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
         if not (folder / hashed).exists():
-            _write(folder / hashed, data)
+            _publish(folder / hashed, data)
         urls[name] = f"assets/{hashed}"
     return urls
 
@@ -90,7 +98,7 @@ def bake():
     www.mkdir(parents=True, exist_ok=True)
     with _locked(www):
         html, phase = render(publish_assets(www))
-        _write(www / "index.html", html.encode())
+        _publish(www / "index.html", html.encode())
         _write(www / PHASE_MARKER, phase.encode())
     return www / "index.html"
 

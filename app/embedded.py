@@ -3,7 +3,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+from .processes import terminate
 
 
 def free_port():
@@ -78,13 +79,7 @@ class EmbeddedMongo:
 
     def stop(self, timeout=10):
         """Stop the server (SIGTERM, then SIGKILL) and forget it."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout)
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
 

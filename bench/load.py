@@ -9,8 +9,8 @@ import urllib.parse
 
 
 def wrk(url, seconds=5, threads=2, connections=50):
-    """Requests per second that wrk measures against one URL."""
-    done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+    """Requests per second that wrk measures against one URL, asking for gzip as browsers do."""
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-H", "Accept-Encoding: gzip", url],
                           capture_output=True, text=True, check=True)
     return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))
 

@@ -1,10 +1,12 @@
 """Fixtures: a real embedded database server per test run, and a fresh database per test."""
 import os
+import threading
 import re
 import uuid
 
 import mongomock
 import pytest
+from werkzeug.serving import make_server
 
 # Tests configure the app themselves; a developer's environment or .env must not leak in.
 for _name in list(os.environ):
@@ -34,7 +36,7 @@ def make_app(tmp_path):
     made = []
 
     def make_app(**config):
-        app = create_app({"WWW_DIR": tmp_path / "www", **config})
+        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", **config})
         made.append(app)
         return app
     yield make_app
@@ -55,7 +57,8 @@ def app(make_app, mongo_uri):
 @pytest.fixture
 def mock_app(tmp_path):
     """The app on mongomock, for fast single-threaded unit tests."""
-    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www"}, client=mongomock.MongoClient())
+    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data"},
+                     client=mongomock.MongoClient())
     with app.app_context():
         indexes.apply()
     return app
@@ -126,3 +129,21 @@ def csrf_token(client):
     """The CSRF token the dashboard puts in its forms, read from the page as a browser would."""
     page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def serve_http():
+    """Serve an app over real HTTP on a free loopback port (threaded) for the test; its base URL."""
+    servers = []
+
+    def serve_http(app):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+    yield serve_http
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join()

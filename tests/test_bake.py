@@ -1,4 +1,5 @@
 """Baking the homepage into www/: deterministic, hashed assets, escaped, fast, re-baked on every change."""
+import gzip
 import hashlib
 import re
 import shutil
@@ -63,8 +64,9 @@ def test_changed_asset_gets_a_new_name_and_the_old_one_stays(app, tmp_path, monk
         bake.bake()
     after = set((app.config["WWW_DIR"] / "assets").iterdir())
     assert before < after
-    assert len(after - before) == 1
-    assert (after - before).pop().name in page(app)
+    new = sorted(path.name for path in after - before)
+    assert len(new) == 2 and new[1] == new[0] + ".gz"  # the file and its gzipped twin
+    assert new[0] in page(app)
 
 
 def test_talk_text_is_escaped(app, client, set_phase):
@@ -174,3 +176,11 @@ def test_bake_of_1000_talks_is_fast(app, capsys):
         print(f"\nbaked 1,000 talks in {took * 1000:.0f} ms ({len(page(app)) // 1024} KiB)")
     assert listed(app).count('<li class="talk"') == 1000
     assert took < 5  # generous: the target is well under a second, but CI machines vary
+
+
+def test_every_baked_file_has_an_identical_gzipped_twin(app):
+    with app.app_context():
+        bake.bake()
+    www = app.config["WWW_DIR"]
+    for path in [www / "index.html", *(www / "assets").glob("*[!z]")]:
+        assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes()) == path.read_bytes()

@@ -1,25 +1,17 @@
 """Counts stay equal to the vote documents under real concurrent HTTP requests on the real server."""
 import json
 import random
-import threading
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from werkzeug.serving import make_server
 
 
 @pytest.fixture
-def live_url(app, set_phase):
-    """The app served over HTTP by a threaded server, with voting open."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def live_url(app, serve_http):
+    """The app served over HTTP by a threaded server."""
+    return serve_http(app)
 
 
 def post(url, **fields):

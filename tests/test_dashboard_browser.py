@@ -1,11 +1,9 @@
 """The dashboard in Debian's Chromium: it renders with its own CSS and script under the strict CSP,
 its buttons work, and it fits a tablet. Screenshots go to artifacts/ for people to look at."""
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from app import demo
 from tests.helpers import require
@@ -14,19 +12,14 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 @pytest.fixture
-def dashboard_url(app, set_phase):
+def dashboard_url(app, set_phase, serve_http):
     """The app, with demo votes, served on a free loopback port for the test."""
     require("chromium")
     app.config["TOP_N"] = 5
     with app.app_context():
         demo.load(40, 12, 260, seed=3)
     set_phase("voting")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/dashboard/"
-    server.shutdown()
-    thread.join()
+    return serve_http(app) + "/api/dashboard/"
 
 
 def test_dashboard_in_a_browser(new_context, dashboard_url):

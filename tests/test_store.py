@@ -50,8 +50,8 @@ def test_hidden_talks_leave_the_public_views(speaker, mock_app):
     mock_app.extensions["mongo"]["unit"].sessions.update_one({"_id": hidden}, {"$set": {"hidden": True}})
     assert [t["_id"] for t in talks.public_list()] == [shown]
     assert talks.public_one(hidden) is None
-    assert not talks.is_visible(hidden)
-    assert talks.is_visible(shown)
+    assert talks.votable(hidden) is None
+    assert talks.votable(shown) == 0
 
 
 def test_public_talks_carry_no_private_fields(speaker):

@@ -16,11 +16,13 @@ def vote():
     talk_id = params.identifier(values, "session", no_such_talk())
     want = params.flag(values, "vote")
     phases.require("voting")
-    if not talks.is_visible(talk_id):
+    mark = talks.votable(talk_id)
+    if mark is None:
         raise no_such_talk()
     eligibility.require(user["email"], "vote")
     # A quarantined account's vote is kept but not counted.
-    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals(), counted=not user.get("quarantined"))
+    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals(), counted=not user.get("quarantined"),
+                              mark=mark)
     reply = {"success": True, "action": "create vote" if voted else "delete vote"}
     if phases.counts_shown("voting"):  # With LT_SHOW_COUNTS=after the count stays secret too.
         reply["votes"] = count

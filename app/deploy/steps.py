@@ -114,8 +114,6 @@ def render_confs(server, release):
     layout = server.layout
     rendered = server.app_command(release, "confs", *server.env.confs_options(), "--current", layout.current, hide=True,
                                   as_root=True)
-    # The file is root's (a unit could run anything); nginx's workers read it as the app's user.
-    server.run(words("chgrp", server.env.user, layout.run / "htpasswd") + " && " + words("chmod", "640", layout.run / "htpasswd"))
     return [line.split(" ", 1)[1] for line in rendered.stdout.splitlines() if line.startswith("changed ")]
 
 

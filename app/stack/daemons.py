@@ -1,8 +1,9 @@
 """The stack's daemons as child processes: started in the foreground, logged to files, stopped by PID."""
-import signal
 import socket
 import subprocess
 import time
+
+from ..processes import terminate
 
 
 class StartError(RuntimeError):
@@ -51,13 +52,7 @@ class Daemon:
 
     def stop(self, timeout=15):
         """Stop it and wait until it has exited."""
-        if self.running:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout)
 
     def __enter__(self):
         return self.start()

@@ -1,5 +1,9 @@
 """Rendering confs/ into the run dir from one StackSettings, plus the dashboard's htpasswd."""
+import grp
+import os
+import pwd
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -49,7 +53,23 @@ def _htpasswd(s, config):
         stored_user, _, stored = path.read_text().strip().partition(":")
         if stored_user == user and stored.count("$") == 3 and _sha512_crypt(password, stored.split("$")[2]) == stored:
             return False
-    return _write(path, f"{user}:{_sha512_crypt(password)}\n", 0o600)
+    if not _write(path, f"{user}:{_sha512_crypt(password)}\n", 0o600):
+        return False
+    _share_with_group(path, s.user)
+    return True
+
+
+def _share_with_group(path, user):
+    """Rendered as root, a secret is root's; nginx's workers read it as `user`, so give that
+    user's group read access (and nobody else)."""
+    if os.geteuid() != 0 or user == "root":
+        return
+    try:
+        group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
+    except KeyError:
+        return  # no such user here: the file is for another machine
+    shutil.chown(path, group=group)
+    path.chmod(0o640)
 
 
 def render(s, config):

@@ -55,10 +55,13 @@ def public_one(talk_id, with_counts=True):
     return _public(talk) if talk else None
 
 
-def is_visible(talk_id):
-    """Whether this talk exists and is shown, so it can be voted on."""
+def votable(talk_id):
+    """The recount mark of this talk if it exists and is shown, so it can be voted on; else None.
+
+    The vote reads it before writing, and votes.cast compares it with the mark after (see recount)."""
     # find_one, not count_documents: the embedded server answers a count by scanning (20x slower).
-    return get_db().sessions.find_one({"_id": talk_id, **VISIBLE}, {"_id": 1}) is not None
+    talk = get_db().sessions.find_one({"_id": talk_id, **VISIBLE}, {"recounts": 1})
+    return talk.get("recounts", 0) if talk else None
 
 
 def by_speaker(user_id, with_counts=True):
@@ -73,11 +76,14 @@ def ranking():
 
 
 def add_votes(talk_id, delta):
-    """Change a talk's count atomically and return the new count."""
+    """Change a talk's count atomically; return the new count and the talk's recount mark.
+
+    Every change of a count also moves `seq`, so that a recount can tell it happened (see recount)."""
     talk = get_db().sessions.find_one_and_update(
-        {"_id": talk_id}, {"$inc": {"votes": delta}}, {"votes": 1}, return_document=ReturnDocument.AFTER
+        {"_id": talk_id}, {"$inc": {"votes": delta, "seq": 1}}, {"votes": 1, "recounts": 1},
+        return_document=ReturnDocument.AFTER,
     )
-    return talk["votes"] if talk else 0
+    return (talk["votes"], talk.get("recounts", 0)) if talk else (0, 0)
 
 
 def votes_of(talk_id):
@@ -92,8 +98,22 @@ def counts():
 
 
 def set_count(talk_id, votes):
-    """Overwrite a talk's count (tally's repair)."""
-    get_db().sessions.update_one({"_id": talk_id}, {"$set": {"votes": votes}})
+    """Overwrite a talk's count (tally's repair); moving the recount mark makes a vote in flight report it."""
+    get_db().sessions.update_one({"_id": talk_id}, {"$set": {"votes": votes}, "$inc": {"seq": 1, "recounts": 1}})
+
+
+def count_version(talk_id):
+    """The `seq` of a talk's count (None before its first change), or False if there is no such talk."""
+    talk = get_db().sessions.find_one({"_id": talk_id}, {"seq": 1})
+    return talk.get("seq") if talk else False
+
+
+def set_count_if(talk_id, seq, votes):
+    """Overwrite the count only if it has not changed since `seq` was read, moving the recount mark; True if done."""
+    unchanged = {"seq": seq} if seq is not None else {"seq": {"$exists": False}}
+    result = get_db().sessions.update_one({"_id": talk_id, **unchanged},
+                                          {"$set": {"votes": votes}, "$inc": {"seq": 1, "recounts": 1}})
+    return result.matched_count == 1
 
 
 def insert_many(talks):

@@ -5,10 +5,10 @@ equals its counted vote documents."""
 import uuid
 from datetime import datetime, timezone
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ..db import get_db
-from . import talks
+from . import journal, talks
 
 # Votes stored before quarantine existed have no `counted` field, and count.
 COUNTED = {"counted": {"$ne": False}}
@@ -40,20 +40,53 @@ def _weight(vote):
     return 0 if vote is None or not vote.get("counted", True) else 1  # nx-27017 stores a $set False as 0
 
 
-def _move(talk_id, delta):
-    """Move the talk's count by delta and return it."""
-    return talks.add_votes(talk_id, delta) if delta else talks.votes_of(talk_id)
+def _move(talk_id, delta, mark):
+    """Move the talk's count by delta and return it; journal the talk if a recount ran since `mark` was read."""
+    if not delta:
+        return talks.votes_of(talk_id)
+    count, mark_now = talks.add_votes(talk_id, delta)
+    if mark is not None and mark_now != mark:
+        journal.note(talk_id)  # the recount may have counted our document and now our $inc as well
+    return count
 
 
-def cast(user_id, talk_id, want=None, signals=None, counted=True):
+def cast(user_id, talk_id, want=None, signals=None, counted=True, mark=None):
     """Set (want=True/False) or toggle (want=None) a vote; return (voted, the talk's new count).
-    A quarantined voter's vote is stored with counted=False and leaves the count alone."""
-    if want is not True:  # A toggle tries removal first: whether it removed one says which way to go.
-        removed = _remove(user_id, talk_id)
-        if removed is not None or want is False:
-            return False, _move(talk_id, -_weight(removed))
-    added = _add(user_id, talk_id, signals or {}, counted)
-    return True, _move(talk_id, int(added and counted))
+    A quarantined voter's vote is stored with counted=False and leaves the count alone.
+
+    The vote document and the count are two writes: if either fails, or this process dies between
+    them, the talk is journaled and recounted once the database answers again (see recount).
+    `mark` is talks.votable's, read before the first write."""
+    journal.intend(talk_id)  # should this process die before settle()
+    try:
+        if want is not True:  # A toggle tries removal first: whether it removed one says which way to go.
+            removed = _remove(user_id, talk_id)
+            if removed is not None or want is False:
+                return False, _move(talk_id, -_weight(removed), mark)
+        added = _add(user_id, talk_id, signals or {}, counted)
+        return True, _move(talk_id, int(added and counted), mark)
+    except PyMongoError:
+        journal.note(talk_id)  # the document may be written and the count not moved
+        raise
+    finally:
+        journal.settle()
+
+
+def recount(talk_id):
+    """Set one talk's count from its counted votes unless the count moved meanwhile; True if done.
+
+    Each pass reads the count's `seq`, counts the documents, then sets the count only if `seq` is
+    unchanged, so no vote that finished in between is lost. The one race left is a vote in flight:
+    its document written before the aggregation and its $inc landing after the set, counting it
+    twice. Every set moves the talk's recount mark, and that vote read the mark before its first
+    write, so it sees the mark move and journals the talk for another pass (cast, _move). Not
+    covered: a cast without a mark, and set_counted's flips (an organizer's, rare), racing a recount."""
+    seq = talks.count_version(talk_id)
+    if seq is False:
+        return True  # no such talk: nothing to recount
+    pipeline = [{"$match": {"session": talk_id, **COUNTED}}, {"$group": {"_id": None, "n": {"$sum": 1}}}]
+    rows = list(get_db().votes.aggregate(pipeline))
+    return talks.set_count_if(talk_id, seq, rows[0]["n"] if rows else 0)
 
 
 def talks_voted_by(user_id):
@@ -71,15 +104,19 @@ def set_counted(user_ids, counted):
     """Make these users' votes count or not, one vote at a time, moving each talk's count with it.
 
     Each flip is one atomic update that matches only a vote still in the other state, and a
-    concurrent unvote reads `counted` as it deletes, so counts stay exact under any traffic.
-    Returns how many votes changed."""
+    concurrent unvote reads `counted` as it deletes, so counts stay exact under any traffic; a
+    flip cut off by a database failure is journaled like a vote. Returns how many votes changed."""
     db = get_db()
     other_state = {"counted": False} if counted else COUNTED
     flipped = 0
     for vote in list(db.votes.find({"user": {"$in": list(user_ids)}, **other_state}, {"session": 1})):
-        if db.votes.update_one({"_id": vote["_id"], **other_state}, {"$set": {"counted": counted}}).modified_count:
-            talks.add_votes(vote["session"], 1 if counted else -1)
-            flipped += 1
+        try:
+            if db.votes.update_one({"_id": vote["_id"], **other_state}, {"$set": {"counted": counted}}).modified_count:
+                talks.add_votes(vote["session"], 1 if counted else -1)
+                flipped += 1
+        except PyMongoError:
+            journal.note(vote["session"])
+            raise
     return flipped
 
 
