@@ -9,6 +9,11 @@ PRIVATE_LOG_TAGS = (
     "ReqURL", "BereqURL", "ReqHeader", "BereqHeader", "RespHeader", "BerespHeader", "ObjHeader",
     "ReqUnset", "BereqUnset", "RespUnset", "BerespUnset",
 )
+# Records nobody reads in production, left out because writing them costs a cache hit about a
+# fifth of its speed (fab bench); varnishlog still shows each request's method, path and status.
+QUIET_LOG_TAGS = (
+    "Timestamp", "ReqAcct", "VCL_call", "VCL_return", "Hash", "Storage", "RespProtocol", "RespReason", "ReqProtocol",
+)
 
 
 def program(name):
@@ -32,7 +37,8 @@ def varnishd(s, storage="malloc,64m"):
     """varnishd in the foreground; 64 MB holds the homepage, its assets and the talk list many times."""
     return [program("varnishd"), "-F", "-n", str(s.varnish_dir), "-a", f"{s.listen}:{s.port}",
             "-T", f"127.0.0.1:{s.admin_port}", "-f", str(s.run_dir / "varnish.vcl"), "-s", storage,
-            "-P", str(s.run_dir / "varnishd.pid"), "-p", "vsl_mask=" + ",".join(f"-{t}" for t in PRIVATE_LOG_TAGS)]
+            "-P", str(s.run_dir / "varnishd.pid"),
+            "-p", "vsl_mask=" + ",".join(f"-{tag}" for tag in PRIVATE_LOG_TAGS + QUIET_LOG_TAGS)]
 
 
 def db(s):
