@@ -11,10 +11,13 @@ import std;
 probe api_health {
     .url = "/api/health";
     .interval = 1s;
-    .timeout = 1s;
-    .window = 3;
-    .threshold = 2;
-    .initial = 2;       # start healthy: the first visitors should not wait for two probes
+    # A registration burst (scrypt is CPU-heavy by design) can queue the probe for seconds: only a
+    # probe that waits longer than that, three times out of five, means the app is down. A stopped
+    # app fails at once (nginx answers 503), so that is still noticed in about three seconds.
+    .timeout = 4s;
+    .window = 5;
+    .threshold = 3;
+    .initial = 3;       # start healthy: the first visitors should not wait for three probes
 }
 
 {% for host, port in s.app_backends %}

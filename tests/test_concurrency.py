@@ -60,16 +60,27 @@ def test_a_storm_of_toggles_by_one_user_leaves_at_most_one_vote(live_url, regist
     assert_counts_match_votes(db)
 
 
-def test_concurrent_registrations_of_one_email_make_one_account(live_url, db):
-    def register(i):
+def register_at_once(live_url, passwords):
+    """Register one email concurrently, once per password; the replies (or {"status": code})."""
+    def register(password):
         try:
-            return post(f"{live_url}/api/user/action/", email="same@example.org", password="12345678", name=f"N{i}")
+            return post(f"{live_url}/api/user/action/", email="same@example.org", password=password, name="N")
         except urllib.error.HTTPError as error:
             return {"status": error.code}
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(register, range(8)))
+    with ThreadPoolExecutor(max_workers=len(passwords)) as pool:
+        return list(pool.map(register, passwords))
+
+
+def test_concurrent_registrations_of_one_email_make_one_account(live_url, db):
+    replies = register_at_once(live_url, ["12345678"] * 8)
     assert db.users.count_documents({}) == 1
-    ids = {reply["_id"] for reply in replies if reply.get("success")}
-    assert len(ids) == 1
-    assert all(reply.get("success") or reply.get("status") == 409 for reply in replies)
+    # One registers; the others, with the same password, are logged in to that account.
+    assert sorted(reply.get("action") for reply in replies) == ["login"] * 7 + ["register"]
+    assert len({reply["_id"] for reply in replies}) == 1
+
+
+def test_concurrent_registrations_with_other_passwords_are_refused(live_url, db):
+    replies = register_at_once(live_url, [f"password-{i}" for i in range(8)])
+    assert db.users.count_documents({}) == 1
+    assert sorted(str(reply.get("action", reply.get("status"))) for reply in replies) == ["401"] * 7 + ["register"]

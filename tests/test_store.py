@@ -19,9 +19,10 @@ def speaker(ctx):
 
 def test_register_twice_gives_none_the_second_time(speaker):
     assert users.register("s@example.org", "other-password", "Other", SIGNALS) is None
-    assert users.authenticate("s@example.org", "12345678")["_id"] == speaker["_id"]
-    assert users.authenticate("s@example.org", "other-password") is None
-    assert users.authenticate("nobody@example.org", "12345678") is None
+    user, right = users.authenticate("s@example.org", "12345678")
+    assert (user["_id"], right) == (speaker["_id"], True)
+    assert users.authenticate("s@example.org", "other-password")[1] is False
+    assert users.authenticate("nobody@example.org", "12345678") == (None, False)
 
 
 def test_find_never_returns_the_password_hash(speaker):

@@ -36,6 +36,18 @@ def _reply(user, action):
     return auth.remember(response, user)
 
 
+def _log_in(email, password, ip):
+    """The account if the password is right; None if no account has this email; else 401."""
+    user, right = users.authenticate(email, password)
+    if right:
+        return user
+    if user:
+        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
+        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
+        raise ApiError("Wrong password for this email.", 401)
+    return None
+
+
 @bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
 def action():
     """Register when the email is new and a name is given; log in when the password matches."""
@@ -47,21 +59,20 @@ def action():
     ip = request.remote_addr
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
-    user = users.authenticate(email, password)
+    user = _log_in(email, password, ip)
     if user:
         return _reply(user, "login")
-    if users.by_email(email):
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
-        raise ApiError("Wrong password for this email.", 401)
     if not name:
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
         raise ApiError("No account has this email. To register, give your name too.", 404)
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = users.register(email, password, name, auth.signals())
-    if user is None:  # Someone registered this email a moment ago.
-        raise ApiError("This email was just registered; log in instead.", 409)
+    if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
+        user = _log_in(email, password, ip)
+        if user is None:
+            raise ApiError("This email was just registered; log in instead.", 409)
+        return _reply(user, "login")
     return _reply(user, "register")
 
 

@@ -22,11 +22,10 @@ def by_email(email):
 
 
 def authenticate(email, password):
-    """The user if the password is right, else None."""
+    """(the account with this email or None, whether the password is that account's), from one read."""
     user = by_email(email)
-    if not check_password_hash(user["password_hash"] if user else _NOBODY, password):
-        return None
-    return user
+    right = check_password_hash(user["password_hash"] if user else _NOBODY, password)
+    return user, right and user is not None
 
 
 def register(email, password, name, signals):
