@@ -81,6 +81,7 @@ def test_ranking_shows_ties_shares_cutoff_and_voters(app, client, talks_with_vot
     assert "grace@example.org" in page
     assert "100%" in page and "50%" in page  # both voters chose the tied talks, one chose the third
     assert '<svg class="chart"' in page
+    assert ">=1. Tied A<" in page and ">3. Third<" in page  # the top-talks chart marks ties too
 
 
 def test_expanding_a_talk_lists_its_voters_with_times(client, db, talks_with_votes):

@@ -48,7 +48,7 @@ def top_talks(standings, top_n, extra=3):
     for i, row in enumerate(shown):
         title = row["title"] if len(row["title"]) <= TITLE_CHARS else row["title"][:TITLE_CHARS - 1] + "…"
         bars.append({"y": i * box["row"], "w": round(plot_w * max(row["votes"], 0) / leader, 2), "title": title,
-                     "rank": row["rank"], "votes": row["votes"], "in": i < top_n})
+                     "rank": row["rank"], "tied": row["tied"], "votes": row["votes"], "in": i < top_n})
     line_y = min(top_n, len(shown)) * box["row"] - box["gap"] / 2 if len(shown) > top_n else None
     return {**box, "plot_x": box["label"], "height": len(shown) * box["row"], "bars": bars, "cutoff_y": line_y,
             "top_n": top_n}
