@@ -3,11 +3,11 @@ import signal
 import subprocess
 
 
-def terminate(process, timeout):
-    """SIGTERM, wait up to `timeout` seconds, then SIGKILL; return once it has exited."""
+def terminate(process, timeout, stop_signal=signal.SIGTERM):
+    """Send stop_signal, wait up to `timeout` seconds, then SIGKILL; return once it has exited."""
     if process is None or process.poll() is not None:
         return
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop_signal)
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from ..processes import terminate
 from . import units
 
 # systemd's default environment: units must not depend on the deployer's shell.
@@ -47,13 +48,7 @@ def start(run_dir, name):
 
 def stop(process, kill_signal="SIGTERM", timeout=15):
     """Stop one service the way its unit says, killing it if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.Signals[kill_signal])
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    terminate(process, timeout, signal.Signals[kill_signal])
 
 
 def _record(run_dir, children):

@@ -8,12 +8,14 @@ intent left by a dead process is moved into the journal (recover)."""
 import contextlib
 import fcntl
 import os
+import threading
 from pathlib import Path
 
 from flask import current_app
 
 # Per process: (pid, fd) of its open intent file, reopened after a fork.
 INTENT = "recount_intent"
+_OPENING = threading.Lock()
 
 
 def _path(suffix):
@@ -84,7 +86,14 @@ def _intent_fd():
     """This process's intent file, opened on first use; what an earlier process of this pid left is journaled."""
     pid = os.getpid()
     owner, fd = current_app.extensions.get(INTENT, (None, None))
-    if owner != pid:
+    if owner == pid:
+        return fd
+    # Under a threaded server two first votes could both open the file, and the second would
+    # journal the first's intent as if a dead process had left it: one opener at a time.
+    with _OPENING:
+        owner, fd = current_app.extensions.get(INTENT, (None, None))
+        if owner == pid:
+            return fd
         fd = os.open(_made(_path(f"{pid}.intent")), os.O_RDWR | os.O_CREAT, 0o600)
         for talk_id in _read(fd).split():
             note(talk_id)
