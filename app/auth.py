@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
-from . import params
+from . import params, ratelimit
 from .errors import ApiError
 from .store import users
 
@@ -76,10 +76,14 @@ def _organizer_ok(auth):
 
 
 def organizer_required(view):
-    """Let the view run only for the organizer's Basic auth credentials; 401 otherwise."""
+    """Let the view run only for the organizer's Basic auth credentials; 401 otherwise, 429 after many wrong ones."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
+        # Checked before the password, so that a guesser over the limit cannot tell a right guess either.
+        ratelimit.check(ratelimit.DASHBOARD_FAILS_PER_IP, request.remote_addr)
         if not _organizer_ok(request.authorization):
+            if request.authorization is not None:  # a browser asks first without any: that is no guess
+                ratelimit.spend(ratelimit.DASHBOARD_FAILS_PER_IP, request.remote_addr)
             raise ApiError("Organizers only: log in with the dashboard's user and password.", 401,
                            {"WWW-Authenticate": 'Basic realm="lightning-talks dashboard", charset="UTF-8"'})
         return view(*args, **kwargs)

@@ -11,6 +11,11 @@ PHASES = ("pitching", "voting", "closed")
 # Development defaults: fine on a laptop, refused when LT_ENV=production.
 DEV_SECRET_KEY = "dev-only-secret-key"
 DEV_DASHBOARD_PASSWORD = "organizer"
+# Production secrets are at least this long: the key signs CSRF tokens and keys voter hashes, and the
+# password is all that guards the dashboard (guesses are also rate limited, LT_DASHBOARD_FAILS_PER_IP).
+MIN_SECRET_KEY = 32
+MIN_DASHBOARD_PASSWORD = 16
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class ConfigError(ValueError):
@@ -35,6 +40,26 @@ def _release():
         return (ROOT / "RELEASE").read_text().strip()
     except FileNotFoundError:
         return ""
+
+
+def _weakness(value, default, minimum):
+    """What makes a production secret weak, or "" if nothing does."""
+    if not value.strip():
+        return "is empty"
+    if value == default:
+        return "is the development default"
+    if len(value) < minimum:
+        return f"has {len(value)} characters, fewer than {minimum}"
+    return ""
+
+
+def _require_strong(name, value, default, minimum):
+    """Refuse a weak production secret, saying how to make a good one."""
+    weakness = _weakness(value, default, minimum)
+    if weakness:
+        raise ConfigError(f"{name} {weakness}: production needs a random one of at least {minimum} characters. "
+                          f"Make one with `{MAKE_SECRET}` and set {name} in the environment or the .env file "
+                          "(shared/.env on a server).")
 
 
 def _choice(name, choices, default):
@@ -72,6 +97,8 @@ class Config:
         self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
         self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
         self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
+        # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
+        self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.
         self.TOP_N = int(env("LT_TOP_N", "10"))
         self.ALLOWED_EMAIL_DOMAINS = frozenset(
@@ -95,12 +122,11 @@ class Config:
         self.check()
 
     def check(self):
-        """Refuse a production start with development secrets or an impossible schedule."""
+        """Refuse a production start with weak secrets, or any start with an impossible schedule."""
         if self.ENV == "production":
-            if self.SECRET_KEY == DEV_SECRET_KEY:
-                raise ConfigError("LT_SECRET_KEY must be set in production")
-            if self.DASHBOARD_PASSWORD == DEV_DASHBOARD_PASSWORD:
-                raise ConfigError("LT_DASHBOARD_PASSWORD must be set in production")
+            _require_strong("LT_SECRET_KEY", self.SECRET_KEY, DEV_SECRET_KEY, MIN_SECRET_KEY)
+            _require_strong("LT_DASHBOARD_PASSWORD", self.DASHBOARD_PASSWORD, DEV_DASHBOARD_PASSWORD,
+                            MIN_DASHBOARD_PASSWORD)
         if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():
             raise ConfigError(f"LT_ALLOWED_EMAILS_FILE={self.ALLOWED_EMAILS_FILE} is not a readable file")
         if self.TOP_N < 1:

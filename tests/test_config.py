@@ -1,12 +1,10 @@
-"""Settings come from the environment, and a production start refuses unsafe ones."""
+"""Settings come from the environment, and a start refuses malformed ones (weak secrets: test_secrets.py)."""
 import pytest
 
 from app.config import Config, ConfigError
 
 
 @pytest.mark.parametrize(("env", "says"), [
-    ({"LT_ENV": "production", "LT_DASHBOARD_PASSWORD": "s3cret-enough"}, "LT_SECRET_KEY"),
-    ({"LT_ENV": "production", "LT_SECRET_KEY": "k" * 32}, "LT_DASHBOARD_PASSWORD"),
     ({"LT_PHASE": "party"}, "LT_PHASE"),
     ({"LT_VOTING_OPENS": "next tuesday"}, "LT_VOTING_OPENS"),
     ({"LT_VOTING_OPENS": "2026-03-07", "LT_VOTING_CLOSES": "2026-03-05"}, "in order"),
@@ -21,8 +19,8 @@ def test_unsafe_or_malformed_settings_are_refused(monkeypatch, env, says):
 
 def test_production_starts_with_real_secrets(monkeypatch):
     monkeypatch.setenv("LT_ENV", "production")
-    monkeypatch.setenv("LT_SECRET_KEY", "k" * 32)
-    monkeypatch.setenv("LT_DASHBOARD_PASSWORD", "a long organizer password")
+    monkeypatch.setenv("LT_SECRET_KEY", "k" * 32)  # the shortest allowed
+    monkeypatch.setenv("LT_DASHBOARD_PASSWORD", "p" * 16)
     monkeypatch.setenv("LT_VOTING_OPENS", "2026-03-05T09:00+01:00")
     config = Config()
     assert config.VOTING_OPENS.utcoffset().total_seconds() == 3600

@@ -39,6 +39,29 @@ def test_every_dashboard_address_needs_the_organizer(client, path):
         assert reply.headers["Cache-Control"] == "no-store"
 
 
+
+def test_wrong_dashboard_logins_are_limited_per_address(client):
+    guesser, elsewhere = {"REMOTE_ADDR": "203.0.113.66"}, {"REMOTE_ADDR": "198.51.100.7"}
+
+    def status(credentials, address=guesser):
+        return client.get("/api/dashboard/results.json", auth=credentials, environ_base=address).status_code
+    # Right passwords, and a browser's first request without any, spend nothing of the 20 wrong ones.
+    assert [status(ORGANIZER) for _ in range(25)] + [status(None) for _ in range(25)] == [200] * 25 + [401] * 25
+    assert [status(("organizer", f"guess {n}")) for n in range(20)] == [401] * 20
+    refused = client.get("/api/dashboard/", auth=("organizer", "guess 21"), environ_base=guesser)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 900
+    assert refused.json["success"] is False and "Try again" in refused.json["text"]
+    assert status(ORGANIZER) == 429  # or the guesser would learn which guess was right
+    assert status(ORGANIZER, elsewhere) == 200
+
+
+def test_the_dashboard_login_limit_is_a_setting(monkeypatch, make_app, mongo_uri, app):
+    monkeypatch.setenv("LT_DASHBOARD_FAILS_PER_IP", "2")
+    strict = make_app(MONGO_URI=mongo_uri, DB_NAME=app.config["DB_NAME"]).test_client()
+    assert [strict.get("/api/dashboard/", auth=("organizer", "nope")).status_code for _ in range(3)] == [401, 401, 429]
+
+
 @pytest.mark.parametrize(("headers", "token", "status"), [
     (HTML, None, 403),                                    # a browser form without the token
     (HTML, "forged", 403),

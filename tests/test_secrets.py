@@ -1,9 +1,17 @@
 """No secret is committed, and production refuses to run on the development defaults."""
+import io
 import re
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 import pytest
+from dotenv import dotenv_values
+
+from app.config import DEV_DASHBOARD_PASSWORD, DEV_SECRET_KEY, Config, ConfigError
+from app.deploy.environments import Environment
+from app.deploy.layout import Layout
+from app.deploy.steps import env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SHAPES = [
@@ -36,3 +44,44 @@ def test_the_secret_patterns_do_catch_secrets():
                "mongodb://admin:" + "pa55@db.example.org/"]
     assert all(any(shape.search(s) for shape in SECRET_SHAPES) for s in samples)
     assert not any(shape.search("LT_SECRET_KEY=$(openssl rand -hex 32)") for shape in SECRET_SHAPES)
+
+
+STRONG = {"LT_ENV": "production", "LT_SECRET_KEY": "k" * 32, "LT_DASHBOARD_PASSWORD": "p" * 16}
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("LT_SECRET_KEY", None, "is the development default"),
+    ("LT_SECRET_KEY", DEV_SECRET_KEY, "is the development default"),
+    ("LT_SECRET_KEY", "", "is empty"),
+    ("LT_SECRET_KEY", " " * 40, "is empty"),
+    ("LT_SECRET_KEY", "k" * 31, "has 31 characters, fewer than 32"),
+    ("LT_DASHBOARD_PASSWORD", None, "is the development default"),
+    ("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD, "is the development default"),
+    ("LT_DASHBOARD_PASSWORD", "", "is empty"),
+    ("LT_DASHBOARD_PASSWORD", "hunter2hunter2", "has 14 characters, fewer than 16"),
+])
+def test_production_refuses_a_weak_secret_and_says_how_to_make_one(monkeypatch, name, value, says):
+    for setting, strong in STRONG.items():
+        monkeypatch.setenv(setting, strong)
+    if value is None:
+        monkeypatch.delenv(name)
+    else:
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        Config()
+    assert str(refused.value).startswith(f"{name} {says}")
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in str(refused.value)
+
+
+def test_development_runs_on_the_defaults():
+    config = Config()
+    assert (config.ENV, config.SECRET_KEY, config.DASHBOARD_PASSWORD) == ("development", DEV_SECRET_KEY,
+                                                                          DEV_DASHBOARD_PASSWORD)
+
+
+def test_production_accepts_the_secrets_setup_writes(monkeypatch):
+    server = SimpleNamespace(layout=Layout(PurePosixPath("/srv/lt")), env=Environment())
+    written = dotenv_values(stream=io.StringIO(env_file(server)))
+    for name in ("LT_ENV", "LT_SECRET_KEY", "LT_DASHBOARD_PASSWORD"):
+        monkeypatch.setenv(name, written[name])
+    assert Config().ENV == "production"
