@@ -84,10 +84,15 @@ def organizer_required(view):
         if not _organizer_ok(request.authorization):
             if request.authorization is not None:  # a browser asks first without any: that is no guess
                 ratelimit.spend(ratelimit.DASHBOARD_FAILS_PER_IP, request.remote_addr)
-            raise ApiError("Organizers only: log in with the dashboard's user and password.", 401,
-                           {"WWW-Authenticate": 'Basic realm="lightning-talks dashboard", charset="UTF-8"'})
+            raise organizer_refused()
         return view(*args, **kwargs)
     return wrapped
+
+
+def organizer_refused():
+    """The 401 that makes a browser ask for the dashboard's user and password."""
+    return ApiError("Organizers only: log in with the dashboard's user and password.", 401,
+                    {"WWW-Authenticate": 'Basic realm="lightning-talks dashboard", charset="UTF-8"'})
 
 
 def organizer_name():

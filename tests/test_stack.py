@@ -226,6 +226,20 @@ def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, c
     assert call(settings.nginx_port, "GET", "/api/dashboard/", headers=headers).status == status
 
 
+
+def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(settings, nginx):
+    def status(password, source):
+        return call(settings.nginx_port, "GET", "/api/dashboard/", headers=basic_auth("organizer", password),
+                    source=source).status
+    # nginx refuses a wrong password itself; it hands the refusal to the app, which counts it.
+    assert [status(f"guess {n}", "127.0.0.66") for n in range(21)] == [401] * 20 + [429]
+    assert status(ORGANIZER.DASHBOARD_PASSWORD, "127.0.0.66") == 429
+    assert status(ORGANIZER.DASHBOARD_PASSWORD, "127.0.0.67") == 200
+    # The address nginx hands refusals to lets nobody in from outside.
+    refusals = "/api/dashboard/refused"
+    assert call(settings.nginx_port, "GET", refusals, headers=basic_auth("organizer", ORGANIZER.DASHBOARD_PASSWORD),
+                source="127.0.0.68").status == 404
+
 def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, nginx):
     page = call(settings.nginx_port, "GET", "/", headers={"Accept-Encoding": "gzip"})
     asset = next((settings.www_dir / "assets").glob("*.js")).name
@@ -262,8 +276,10 @@ def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
     page = get(settings, "/")
     vote = post(settings.port, "/api/vote/action/", {"session": site.config["TALK_ID"]}, {"Cookie": voter["cookie"]})
     behind = call(settings.nginx_port, "GET", "/api/health")
+    dashboard = call(settings.nginx_port, "GET", "/api/dashboard/",
+                     headers=basic_auth(ORGANIZER.DASHBOARD_USER, ORGANIZER.DASHBOARD_PASSWORD))
     assert (page.status, page.headers["X-Cache"]) == (200, "HIT") and int(page.headers["Age"]) >= TTL
-    for reply in (vote, behind):
+    for reply in (vote, behind, dashboard):
         assert (reply.status, reply.headers["Content-Type"], reply.json["success"]) == (503, "application/json", False)
     uwsgi.start()
     wait_until(backend("healthy"))

@@ -28,3 +28,9 @@ def _private(response):
 @bp.context_processor
 def _form_token():
     return {"csrf_token": csrf.token}
+
+
+@bp.route("/refused", methods=["GET"])
+def refused():
+    """Where nginx hands the logins its htpasswd refuses, so that the check above counts them; nobody gets in."""
+    raise auth.organizer_refused()
