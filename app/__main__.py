@@ -1,4 +1,10 @@
 """`python -m app COMMAND`: see app/cli.py."""
-from .cli import main
+import sys
 
-main()
+from .cli import main
+from .config import ConfigError
+
+try:
+    main()
+except ConfigError as error:  # a setting to fix, not a bug: its message alone says what to do
+    sys.exit(f"Error: {error}")

@@ -76,7 +76,7 @@ def env_file(server, token=secrets.token_urlsafe):
     """The server's settings with fresh secrets, as setup writes them once."""
     layout, env = server.layout, server.env
     lines = {
-        "LT_ENV": "production", "LT_SECRET_KEY": token(32), "LT_DASHBOARD_PASSWORD": token(12),
+        "LT_ENV": "production", "LT_SECRET_KEY": token(32), "LT_DASHBOARD_PASSWORD": token(24),
         "LT_RUN_DIR": layout.run, "LT_DATA_DIR": layout.data, "LT_VARNISH_URL": env.local_url, **env.settings,
     }
     return ("# The app's settings on this server, written once by `fab setup`: edit them here, deploys keep them.\n"
