@@ -34,6 +34,7 @@ def _is_own_origin(url):
 
 
 def _from_another_site():
+    """Whether any header the browser set says the request comes from another site."""
     headers = request.headers
     if headers.get("Sec-Fetch-Site") in FOREIGN_FETCH_SITES:
         return True
