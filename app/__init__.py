@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, dashboard, db, errors, headers, recounts, site
+from . import dashboard, db, errors, headers, origins, recounts, site
 from .api import health, talks, users, votes
 from .config import Config
 
@@ -16,7 +16,7 @@ def create_app(config=None, client=None, serve_www=False):
     db.init_app(app, client)
     errors.init_app(app)
     headers.init_app(app)
-    app.before_request(auth.refuse_cross_site)
+    app.before_request(origins.refuse_cross_site)
     recounts.init_app(app)
     for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):
         app.register_blueprint(blueprint)

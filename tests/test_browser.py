@@ -364,10 +364,11 @@ class EvilSite:
         self.server.server_close()
 
 
-def auto_post(action, fields):
-    """An HTML page that submits a form to `action` as soon as it loads."""
+def auto_submit(action, fields, method="post"):
+    """An HTML page that submits a form to `action` as soon as it loads (a GET form navigates to
+    `action` with the fields in the query string)."""
     inputs = "".join(f'<input name="{name}" value="{value}">' for name, value in fields.items())
-    return f'<form method="post" action="{action}">{inputs}</form><script>document.forms[0].submit()</script>'
+    return f'<form method="{method}" action="{action}">{inputs}</form><script>document.forms[0].submit()</script>'
 
 
 @pytest.mark.parametrize("attack", ["vote", "pitch"])
@@ -378,7 +379,7 @@ def test_page_on_another_origin_cannot_vote_or_pitch(site, open_page, ballot, at
     else:
         site.phase("pitching")
         target, fields = f"{site.url}/api/session/action/", {"title": "Pwned", "description": "CSRF"}
-    evil = EvilSite(auto_post(target, fields))
+    evil = EvilSite(auto_submit(target, fields))
     page = open_page()
     log_in(page, voter)
     try:
@@ -390,6 +391,23 @@ def test_page_on_another_origin_cannot_vote_or_pitch(site, open_page, ballot, at
     assert "another site" in sent.value.json()["text"]
     assert site.votes(talk) == 0
     assert "Pwned" not in json.dumps(site.call("GET", "/api/session/")[1])
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_page_on_another_origin_cannot_login_its_visitor_as_the_attacker(site, new_context, method):
+    # Login CSRF: logged in as the attacker, the visitor's pitches and votes would be the attacker's.
+    attacker = site.register(name="Mallory")
+    target = f"{site.url}/api/user/action/"
+    evil = EvilSite(auto_submit(target, {"email": attacker["email"], "password": attacker["password"]}, method))
+    page = new_context().new_page()
+    try:
+        with page.expect_response(lambda response: response.url.startswith(target)) as sent:
+            page.goto(evil.url)
+    finally:
+        evil.close()
+    assert sent.value.status == 403
+    assert "another site" in sent.value.json()["text"]
+    assert page.context.cookies() == []
 
 
 def test_closed_phase_shows_results_by_votes_with_accepted_marked(site, open_page, ballot):
