@@ -291,7 +291,8 @@ def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_
         f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
         "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'payload']\n")
     request = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": f"/{module}", "PATH_INFO": "/api/health", "QUERY_STRING": "",
-               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+               "REMOTE_ADDR": "127.0.0.1"}
     asked = {name: value.format(marker=marker, folder=tmp_path, module=module) for name, value in asks.items()}
     reply = uwsgi_packet(settings.uwsgi_socket, {**request, **asked})
     assert not marker.exists()
