@@ -158,7 +158,7 @@ def serve(host, port):
 
 
 @main.command()
-@click.option("--port", default=8080, show_default=True, help="Varnish's port; nginx, uWSGI and varnishadm take the next three.")
+@click.option("--port", default=8080, show_default=True, help="Varnish's port; nginx takes the next one, varnishadm port+3.")
 @click.option("--workers", default=2, show_default=True, help="uWSGI worker processes.")
 def stack(port, workers):
     """Run the production stack on loopback: Varnish, nginx, uWSGI (and the database); Ctrl-C stops it."""
@@ -167,7 +167,7 @@ def stack(port, workers):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     config = Config()
     settings = production.StackSettings.from_config(
-        config, port=port, nginx_port=port + 1, uwsgi_port=port + 2, admin_port=port + 3, workers=workers)
+        config, port=port, nginx_port=port + 1, admin_port=port + 3, workers=workers)
     with app_context() as app:
         _ready_site()
         try:
@@ -188,11 +188,10 @@ def stack(port, workers):
 @click.option("--port", default=80, show_default=True, help="Varnish's public port.")
 @click.option("--workers", default=4, show_default=True, help="uWSGI worker processes.")
 @click.option("--user", default="www-data", show_default=True, help="The unprivileged user uWSGI and nginx's workers run as.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Where nginx and uWSGI listen: an app server's private address when scaling out.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where nginx listens: an app server's private address when scaling out (uWSGI is always on a unix socket).")
 @click.option("--varnish-host", default="127.0.0.1", show_default=True, help="Varnish's address, as the app servers see it.")
 @click.option("--backend", "backends", multiple=True, help="host:port of an app server's nginx, once per server (default: this one).")
 @click.option("--nginx-port", type=int, help="nginx's port (8081).")
-@click.option("--uwsgi-port", type=int, help="uWSGI's port (8082).")
 @click.option("--admin-port", type=int, help="varnishadm's port (8083).")
 @click.option("--db-port", type=int, help="The embedded database's port, without MONGO_URI (27017).")
 @click.option("--listen", help="Varnish's address (default: every address in production, else 127.0.0.1).")

@@ -147,7 +147,7 @@ def measure(tmp, quick):
         app.extensions["mongo"].close()
         seconds = 3 if quick else 5
 
-        ports = {name: free_port() for name in ("port", "nginx_port", "uwsgi_port", "admin_port")}
+        ports = {name: free_port() for name in ("port", "nginx_port", "admin_port")}
         settings = stack.StackSettings.from_config(config, workers=2, **ports)
         with stack.running(settings, config, mongo.uri) as daemons:
             varnish, nginx = stack.urls(settings)["varnish"], stack.urls(settings)["nginx"]

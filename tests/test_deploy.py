@@ -84,7 +84,7 @@ def sshd(home):
 @pytest.fixture(scope="session")
 def ports():
     """The deployed stack's free loopback ports."""
-    return {name: free_port() for name in ("port", "nginx_port", "uwsgi_port", "admin_port", "db_port")}
+    return {name: free_port() for name in ("port", "nginx_port", "admin_port", "db_port")}
 
 
 @pytest.fixture(scope="session")

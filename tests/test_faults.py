@@ -169,7 +169,7 @@ def settings():
     run = Path(tempfile.mkdtemp(prefix="lt-faults-"))  # not pytest's: its 0700 parents keep Varnish out
     run.chmod(0o755)
     yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
-                              uwsgi_port=free_port(), admin_port=free_port(), cache_ttl=f"{TTL}s", workers=4)
+                              admin_port=free_port(), cache_ttl=f"{TTL}s", workers=4)
     shutil.rmtree(run)
 
 

@@ -1,12 +1,16 @@
 """The production stack with its real daemons: Varnish in front of nginx in front of uWSGI."""
 import base64
+import contextlib
 import dataclasses
 import grp
 import http.client
 import json
 import os
+import pwd
 import shutil
+import socket
 import stat
+import struct
 import subprocess
 import tempfile
 import time
@@ -57,6 +61,36 @@ def post(port, path, fields, headers=None):
                 {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
 
+def uwsgi_packet(path, variables):
+    """One raw uwsgi-protocol request sent to a unix socket, as anyone who reaches it could; the reply's bytes."""
+    def sized(text):
+        return struct.pack("<H", len(text.encode())) + text.encode()
+    body = b"".join(sized(name) + sized(value) for name, value in variables.items())
+    with socket.socket(socket.AF_UNIX) as client:
+        client.settimeout(10)
+        client.connect(str(path))
+        client.sendall(struct.pack("<BHB", 0, len(body), 0) + body)
+        return b"".join(iter(lambda: client.recv(65536), b""))
+
+
+def listening_tcp_sockets():
+    """The inodes of every listening TCP socket (IPv4 and IPv6) on this machine."""
+    rows = [row.split() for table in ("/proc/net/tcp", "/proc/net/tcp6") for row in
+            Path(table).read_text().splitlines()[1:]]
+    return {fields[9] for fields in rows if fields[3] == "0A"}  # 0A: LISTEN
+
+
+def open_sockets(pid):
+    """The inodes of the sockets a process holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[len("socket:["):-1])
+    return inodes
+
+
 def basic_auth(user, password):
     """The Authorization header for HTTP Basic auth."""
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
@@ -89,7 +123,7 @@ def settings():
     run = Path(tempfile.mkdtemp(prefix="lt-stack-"))  # not pytest's: its 0700 parents keep Varnish out
     run.chmod(0o755)
     yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
-                              uwsgi_port=free_port(), admin_port=free_port(), cache_ttl=f"{TTL}s")
+                              admin_port=free_port(), cache_ttl=f"{TTL}s")
     shutil.rmtree(run)
 
 
@@ -270,6 +304,35 @@ def test_nginx_refuses_large_bodies(settings, nginx):
     assert reply.status == 413
 
 
+# A uwsgi packet may name code for uWSGI to load as another app; each of these would run the payload.
+@pytest.mark.parametrize("asks", [
+    {"UWSGI_FILE": "exec://touch {marker}"},
+    {"UWSGI_FILE": "{folder}/{module}.py"},
+    {"UWSGI_CHDIR": "{folder}", "UWSGI_MODULE": "{module}"},
+    {"UWSGI_CHDIR": "{folder}", "UWSGI_SCRIPT": "{module}:application"},
+], ids=["exec", "file", "module", "script"])
+def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_path, asks):
+    marker, module = tmp_path / "payload-ran", f"payload_{uuid.uuid4().hex}"
+    (tmp_path / f"{module}.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+        "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'payload']\n")
+    request = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": f"/{module}", "PATH_INFO": "/api/health", "QUERY_STRING": "",
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+               "REMOTE_ADDR": "127.0.0.1"}
+    asked = {name: value.format(marker=marker, folder=tmp_path, module=module) for name, value in asks.items()}
+    reply = uwsgi_packet(settings.uwsgi_socket, {**request, **asked})
+    assert not marker.exists()
+    assert json.loads(reply.partition(b"\r\n\r\n")[2])["ok"] is True  # our app answered, no other
+    assert call(settings.nginx_port, "GET", "/api/health").status == 200
+
+
+def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
+    assert not open_sockets(uwsgi.pid) & listening_tcp_sockets()
+    assert stat.S_ISSOCK(settings.uwsgi_socket.stat().st_mode)
+    assert stat.S_IMODE(settings.uwsgi_socket.stat().st_mode) == 0o660
+    assert stat.S_IMODE(settings.uwsgi_socket.parent.stat().st_mode) == 0o750
+
+
 def test_a_rebake_purges_the_homepage(settings, varnish, site):
     get(settings, "/")
     assert get(settings, "/").headers["X-Cache"] == "HIT"
@@ -319,8 +382,7 @@ def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
 
 def test_varnish_balances_over_two_app_servers(settings, varnish, app_env):
     first = f"127.0.0.1:{settings.nginx_port}"
-    second = dataclasses.replace(settings, run_dir=settings.run_dir / "second", nginx_port=free_port(),
-                                 uwsgi_port=free_port())
+    second = dataclasses.replace(settings, run_dir=settings.run_dir / "second", nginx_port=free_port())
     second = dataclasses.replace(second, backends=(first, f"127.0.0.1:{second.nginx_port}"))
     stack.render(second, ORGANIZER)
     servers = stack.daemons(second, app_env)
@@ -350,14 +412,15 @@ def test_systemd_units_verify(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_htpasswd_is_readable_by_the_apps_group_only(tmp_path):
+def test_htpasswd_and_the_uwsgi_socket_dir_are_the_apps_users_alone(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("only root renders files for another user")
     settings = stack.StackSettings(run_dir=tmp_path, www_dir=tmp_path / "www", user="www-data")
     stack.render(settings, ORGANIZER)
-    htpasswd = (tmp_path / "htpasswd").stat()
-    assert grp.getgrgid(htpasswd.st_gid).gr_name == "www-data"
-    assert stat.S_IMODE(htpasswd.st_mode) == 0o640
+    htpasswd, sockets = (tmp_path / "htpasswd").stat(), settings.uwsgi_socket.parent.stat()
+    assert (grp.getgrgid(htpasswd.st_gid).gr_name, stat.S_IMODE(htpasswd.st_mode)) == ("www-data", 0o640)
+    assert (pwd.getpwuid(sockets.st_uid).pw_name, grp.getgrgid(sockets.st_gid).gr_name,
+            stat.S_IMODE(sockets.st_mode)) == ("www-data", "www-data", 0o750)
 
 
 def test_votes_take_the_write_concern_of_the_uri():

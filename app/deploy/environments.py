@@ -26,7 +26,6 @@ class Environment:
     python: str = "/usr/bin/python3"   # the system's, which the app's user can run (not a root-only pyenv)
     port: int = 80                     # Varnish: the only public port
     nginx_port: int = 8081
-    uwsgi_port: int = 8082
     admin_port: int = 8083
     db_port: int = 27017               # the embedded database, when the server's .env has no MONGO_URI
     listen: str = ""                   # Varnish's address: "" is every address
@@ -40,9 +39,9 @@ class Environment:
 
     def confs_options(self):
         """`python -m app confs` options that render the stack for this environment."""
-        return ["--port", self.port, "--nginx-port", self.nginx_port, "--uwsgi-port", self.uwsgi_port,
-                "--admin-port", self.admin_port, "--db-port", self.db_port, "--workers", self.workers,
-                "--user", self.user, *(["--listen", self.listen] if self.listen else [])]
+        return ["--port", self.port, "--nginx-port", self.nginx_port, "--admin-port", self.admin_port,
+                "--db-port", self.db_port, "--workers", self.workers, "--user", self.user,
+                *(["--listen", self.listen] if self.listen else [])]
 
 
 def load(path, name):

@@ -37,7 +37,7 @@ class Layout:
 
     @property
     def run(self):
-        """LT_RUN_DIR: the rendered confs and units, pid files and the services' logs."""
+        """LT_RUN_DIR: the rendered confs and units, uWSGI's socket dir, pid files and the services' logs."""
         return self.shared / "run"
 
     @property

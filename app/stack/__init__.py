@@ -16,7 +16,7 @@ def urls(s):
     return {
         "varnish": f"http://127.0.0.1:{s.port}/",
         "nginx": f"http://{s.host}:{s.nginx_port}/",
-        "uwsgi": f"uwsgi://{s.host}:{s.uwsgi_port} (uwsgi protocol, for nginx)",
+        "uwsgi": f"unix:{s.uwsgi_socket} (uwsgi protocol, for nginx)",
     }
 
 
@@ -24,7 +24,7 @@ def daemons(s, app_env):
     """The daemons in start order, innermost first; uWSGI gets the app's environment."""
     logs = s.run_dir / "logs"
     return {
-        "uwsgi": Daemon("uwsgi", commands.uwsgi(s), s.uwsgi_port, logs / "uwsgi.log", {**os.environ, **app_env}),
+        "uwsgi": Daemon("uwsgi", commands.uwsgi(s), s.uwsgi_socket, logs / "uwsgi.log", {**os.environ, **app_env}),
         "nginx": Daemon("nginx", commands.nginx(s), s.nginx_port, logs / "nginx.log"),
         "varnish": Daemon("varnish", commands.varnishd(s), s.port, logs / "varnish.log"),
     }

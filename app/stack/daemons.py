@@ -7,23 +7,27 @@ from ..processes import terminate
 
 
 class StartError(RuntimeError):
-    """A daemon exited or did not open its port in time."""
+    """A daemon exited or did not open its port or socket in time."""
 
 
-def answers(port, host="127.0.0.1"):
-    """Whether something accepts TCP connections on this port."""
+def answers(address, host="127.0.0.1"):
+    """Whether something accepts connections on this TCP port, or on this unix socket's path."""
+    unix = not isinstance(address, int)
     try:
-        with socket.create_connection((host, port), timeout=0.2):
+        with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as client:
+            client.settimeout(0.2)
+            client.connect(str(address) if unix else (host, address))
             return True
     except OSError:
         return False
 
 
 class Daemon:
-    """One daemon: ready when its port answers, stopped with SIGTERM by its PID (SIGKILL if stuck)."""
+    """One daemon: ready when its address (a port, or a unix socket's path) answers, stopped with SIGTERM by its
+    PID (SIGKILL if stuck)."""
 
-    def __init__(self, name, argv, port, log, env=None):
-        self.name, self.argv, self.port, self.log, self.env = name, argv, port, log, env
+    def __init__(self, name, argv, address, log, env=None):
+        self.name, self.argv, self.address, self.log, self.env = name, argv, address, log, env
         self.process = None
 
     @property
@@ -43,10 +47,10 @@ class Daemon:
             self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                             env=self.env, start_new_session=True)
         deadline = time.monotonic() + timeout
-        while not answers(self.port):
+        while not answers(self.address):
             if not self.running or time.monotonic() > deadline:
                 self.stop()
-                raise StartError(f"{self.name} did not start on port {self.port}; see {self.log}")
+                raise StartError(f"{self.name} did not start on {self.address}; see {self.log}")
             time.sleep(0.05)
         return self
 

@@ -1,9 +1,7 @@
 """Rendering confs/ into the run dir from one StackSettings, plus the dashboard's htpasswd."""
-import grp
 import os
 import pwd
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -59,17 +57,35 @@ def _htpasswd(s, config):
     return True
 
 
+def _app_ids(user):
+    """(uid, gid) of the app's user when rendering as root for it; None when what we write stays ours."""
+    if os.geteuid() != 0 or user == "root":
+        return None
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return None  # no such user here: the files are for another machine
+    return entry.pw_uid, entry.pw_gid
+
+
 def _share_with_group(path, user):
     """Rendered as root, a secret is root's; nginx's workers read it as `user`, so give that
     user's group read access (and nobody else)."""
-    if os.geteuid() != 0 or user == "root":
-        return
-    try:
-        group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
-    except KeyError:
-        return  # no such user here: the file is for another machine
-    shutil.chown(path, group=group)
-    path.chmod(0o640)
+    ids = _app_ids(user)
+    if ids:
+        os.chown(path, -1, ids[1])
+        path.chmod(0o640)
+
+
+def _socket_dir(s):
+    """uWSGI's socket dir: the app's user creates the socket there, nginx's workers (that user and group)
+    connect, nobody else may even look in."""
+    path = s.uwsgi_socket.parent
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o750)
+    ids = _app_ids(s.user)
+    if ids:
+        os.chown(path, *ids)
 
 
 def render(s, config):
@@ -89,5 +105,6 @@ def render(s, config):
     if _htpasswd(s, config):
         changed.append(s.run_dir / "htpasswd")
     s.nginx_prefix.mkdir(parents=True, exist_ok=True)
+    _socket_dir(s)
     s.reload_file.touch()
     return changed

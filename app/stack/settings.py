@@ -15,10 +15,9 @@ class StackSettings:
     www_dir: Path                  # the baked homepage nginx serves
     port: int = 8080               # Varnish: the only public port
     nginx_port: int = 8081
-    uwsgi_port: int = 8082
     admin_port: int = 8083         # varnishadm, loopback only
     db_port: int = 27017           # the embedded database's systemd unit, when there is no MONGO_URI
-    host: str = "127.0.0.1"        # where nginx and uWSGI listen
+    host: str = "127.0.0.1"        # where nginx listens (uWSGI only ever on its unix socket)
     varnish_host: str = "127.0.0.1"  # Varnish's address as nginx sees it, trusted for X-Forwarded-For
     listen: str = "127.0.0.1"      # where Varnish listens ("" = every address, in production)
     workers: int = 2               # uWSGI worker processes
@@ -51,6 +50,11 @@ class StackSettings:
     def varnish_dir(self):
         """Varnish's work dir (-n), which varnishadm and varnishlog are pointed at."""
         return self.run_dir / "varnish"
+
+    @property
+    def uwsgi_socket(self):
+        """uWSGI's unix socket, for nginx's uwsgi_pass: never TCP, as the uwsgi protocol can load and run code."""
+        return self.run_dir / "uwsgi" / "uwsgi.sock"
 
     @property
     def reload_file(self):
