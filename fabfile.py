@@ -1,4 +1,4 @@
-"""Deployer tasks: `fab --list`. Each is thin; the logic lives in `python -m app` (app/cli.py) and app/deploy/.
+"""Deployer tasks: `fab --list`. Each is thin; the logic lives in `python -m app` (app/cli.py) and app/runtime/deploy/.
 
 `fab e prd TASK` (or `fab -H user@host[:port] TASK`) runs a task on servers; without either, here.
 """
@@ -12,8 +12,8 @@ from fabric import Connection, task
 from invoke import Collection
 from invoke.exceptions import Exit
 
-from app.deploy import environments, steps
-from app.deploy.server import Server
+from app.runtime.deploy import environments, steps
+from app.runtime.deploy.server import Server
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = shlex.quote(sys.executable)

@@ -2,9 +2,12 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import dashboard, db, errors, headers, origins, recounts, site
+from . import db, errors, headers, origins
 from .api import health, talks, users, votes
 from .config import Config
+from .counts import recounts
+from .homepage import site
+from .organizers import dashboard
 
 
 def create_app(config=None, client=None, serve_www=False):

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from bson import json_util
 
-from .store import backup
+from .store import snapshots
 
 FORMAT = "lightning-talks-backup"
 # Canonical Extended JSON keeps every BSON type exactly: dates, int vs float, binary.
@@ -24,7 +24,7 @@ def _recounted(talks, votes):
 
 def dump():
     """The whole database as a backup document (a str of Extended JSON)."""
-    collections = {name: backup.documents(name) for name in backup.collection_names()}
+    collections = {name: snapshots.documents(name) for name in snapshots.collection_names()}
     if "sessions" in collections:
         collections["sessions"] = _recounted(collections["sessions"], collections.get("votes", []))
     document = {"format": FORMAT, "version": 1, "created_at": datetime.now(timezone.utc), "collections": collections}
@@ -40,9 +40,9 @@ def load(text, force=False):
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RestoreError("not a lightning-talks backup file")
     collections = document["collections"]
-    occupied = backup.non_empty(collections)
+    occupied = snapshots.non_empty(collections)
     if occupied and not force:
         raise RestoreError(f"the database already has data in {', '.join(occupied)}; add --force to replace it")
     for name, docs in collections.items():
-        backup.replace(name, docs)
+        snapshots.replace(name, docs)
     return {name: len(docs) for name, docs in collections.items()}

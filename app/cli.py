@@ -7,11 +7,14 @@ from pathlib import Path
 
 import click
 
-from . import backup, bake as baking, create_app, demo, embedded, fraud, moderation, phases
-from . import varnish as varnish_client
+from . import backup, create_app, demo, phases
 from .config import PHASES, Config
+from .counts.tally import tally
+from .homepage import bake as baking
+from .homepage import varnish as varnish_client
+from .organizers import fraud, moderation
+from .runtime import embedded
 from .store import indexes, maintenance
-from .tally import tally as recount
 
 
 @contextlib.contextmanager
@@ -37,12 +40,12 @@ def apply_indexes():
             click.echo(f"index {name}")
 
 
-@main.command()
+@main.command("tally")
 @click.option("--dry-run", is_flag=True, help="Report drift without fixing it.")
-def tally(dry_run):
+def tally_command(dry_run):
     """Recount every talk from the votes and fix any drift."""
     with app_context():
-        drift = recount(fix=not dry_run)
+        drift = tally(fix=not dry_run)
     for talk_id, was, now in drift:
         click.echo(f"{talk_id}: stored {was}, counted {now}{'' if dry_run else ' (fixed)'}")
     click.echo(f"{len(drift)} talk(s) drifted" + ("" if dry_run or not drift else ", all fixed"))
@@ -145,7 +148,7 @@ def _ready_site():
 @click.option("--port", default=8000, show_default=True)
 def serve(host, port):
     """Serve the site (embedded database, demo data on first run); Ctrl-C stops everything."""
-    from .devserver import run
+    from .runtime.devserver import run
     # Ctrl-C and SIGTERM end in a normal exit, so the embedded database is stopped too; SIGINT is
     # reset because a shell's background job inherits it ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -162,7 +165,7 @@ def serve(host, port):
 @click.option("--workers", default=2, show_default=True, help="uWSGI worker processes.")
 def stack(port, workers):
     """Run the production stack on loopback: Varnish, nginx, uWSGI (and the database); Ctrl-C stops it."""
-    from . import stack as production
+    from .runtime import stack as production
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     config = Config()
@@ -199,7 +202,7 @@ def stack(port, workers):
               help="Run from this path (a deploy's `current` symlink): its code, .venv/ and baked www/.")
 def confs(port, workers, user, host, varnish_host, backends, current, **optional):
     """Render confs/ and the systemd units into the run dir for this server; list what changed."""
-    from . import stack as production
+    from .runtime import stack as production
     if user == "root":
         raise click.ClickException("the app must never run as root: give an unprivileged --user")
     config = Config()

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from faker import Faker
 from werkzeug.security import generate_password_hash
 
+from .counts.tally import tally
 from .store import talks, users, votes
-from .tally import tally
 
 DEMO_PASSWORD = "lightning"
 TOPICS = [

@@ -5,7 +5,7 @@ from flask import current_app
 
 from .config import PHASES
 from .errors import ApiError
-from .store import settings
+from .store import overrides
 
 CLOSED_TEXT = {
     "pitching": "Pitching is closed.",
@@ -33,7 +33,7 @@ def resolve(config, override, now):
 def current():
     """The phase in force now."""
     config = current_app.config
-    override = None if config["PHASE"] else settings.phase_override()
+    override = None if config["PHASE"] else overrides.phase_override()
     return resolve(config, override, datetime.now(timezone.utc))
 
 
@@ -52,9 +52,9 @@ def require(phase):
 def switch(phase, by):
     """Set the organizer's override; 'schedule' hands control back to the dates."""
     if phase == "schedule":
-        settings.set_phase_override(None, by)
+        overrides.set_phase_override(None, by)
     elif phase in PHASES:
-        settings.set_phase_override(phase, by)
+        overrides.set_phase_override(phase, by)
     else:
         raise ApiError(f"Unknown phase {phase!r}: use one of {', '.join(PHASES)} or schedule.")
     return current()

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import click
 
-from app import create_app, demo, fraud, stack
-from app.bake import bake
+from app import create_app, demo
 from app.config import ROOT, Config
-from app.embedded import EmbeddedMongo, free_port
-from app.stack.daemons import Daemon
+from app.counts.tally import tally
+from app.homepage.bake import bake
+from app.organizers import fraud
+from app.runtime import stack
+from app.runtime.embedded import EmbeddedMongo, free_port
+from app.runtime.stack.daemons import Daemon
 from app.store import indexes
-from app.tally import tally
 
 from . import load
 

@@ -1,5 +1,5 @@
 vcl 4.1;
-# Varnish for lightning-talks. Rendered by app/stack from its settings into run/: edit this template.
+# Varnish for lightning-talks. Rendered by app/runtime/stack from its settings into run/: edit this template.
 # It caches the baked homepage and its assets for long, the public talk list for a second, and
 # passes the rest of /api/ to the app servers' nginx.
 

@@ -1,7 +1,7 @@
 """Fixtures: a real embedded database server per test run, and a fresh database per test."""
 import os
-import threading
 import re
+import threading
 import uuid
 
 import mongomock
@@ -17,7 +17,7 @@ os.environ["LT_RUN_DIR"] = "/nonexistent/tests-must-not-purge-a-running-stack"
 os.environ["LT_ENV_FILE"] = os.devnull
 
 from app import create_app  # noqa: E402
-from app.embedded import EmbeddedMongo  # noqa: E402
+from app.runtime.embedded import EmbeddedMongo  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from app import backup, demo
+from app.counts.tally import tally
 from app.store import indexes
-from app.tally import tally
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from app.embedded import free_port
+from app.runtime.embedded import free_port
 
 ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/"]
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app import bake
+from app.homepage import bake
 from app.store import talks
 
 ORGANIZER = ("organizer", "organizer")

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from pymongo import MongoClient
 
-from app import embedded
+from app.runtime import embedded
 from tests.helpers import require
 
 ROOT = Path(__file__).resolve().parent.parent

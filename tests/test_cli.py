@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embedded import free_port
+from app.runtime.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FAB = str(Path(sys.executable).with_name("fab"))

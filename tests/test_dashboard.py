@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app import exports, ranking
+from app.organizers import exports, ranking
 
 ORGANIZER = ("organizer", "organizer")
 HTML = {"Accept": "text/html"}

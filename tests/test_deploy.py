@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from app.embedded import free_port
-from app.stack.daemons import answers
+from app.runtime.embedded import free_port
+from app.runtime.stack.daemons import answers
 
 from .helpers import require, unavailable
 
@@ -132,7 +132,7 @@ def server(home, repo, sshd):
     finally:
         run_dir = app_dir / "shared" / "run"
         if run_dir.is_dir():
-            subprocess.run([sys.executable, "-m", "app.deploy", "stop", str(run_dir), "--manager", "processes"],
+            subprocess.run([sys.executable, "-m", "app.runtime.deploy", "stop", str(run_dir), "--manager", "processes"],
                            cwd=ROOT, check=True, timeout=120)
 
 

@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app import bake, create_app, stack
-from app.embedded import EmbeddedMongo, free_port
+from app import create_app
+from app.counts.tally import tally
+from app.homepage import bake
+from app.runtime import stack
+from app.runtime.embedded import EmbeddedMongo, free_port
 from app.store import indexes, journal, talks, users, votes
-from app.tally import tally
 
 from .helpers import require
 

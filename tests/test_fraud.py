@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app import demo, fraud, moderation
+from app import demo
+from app.counts.tally import tally
+from app.organizers import fraud, moderation
 from app.store import votes
-from app.tally import tally
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGANIZER = ("organizer", "organizer")

@@ -4,8 +4,8 @@ import re
 import pytest
 from aiosmtpd.controller import Controller
 
-from app import mailer
-from app.embedded import free_port
+from app.organizers import mailer
+from app.runtime.embedded import free_port
 
 ORGANIZER = ("organizer", "organizer")
 HTML = {"Accept": "text/html"}

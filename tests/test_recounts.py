@@ -5,8 +5,8 @@ import signal
 import pytest
 from pymongo.errors import AutoReconnect
 
+from app.counts.tally import tally
 from app.store import journal, talks, users, votes
-from app.tally import tally
 
 SIGNALS = {"ip": "127.0.0.1", "ua": "test", "fingerprint": ""}
 

@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app import bake, create_app, stack
+from app import create_app
 from app.db import make_client
-from app.embedded import free_port
 from app.headers import SECURITY_HEADERS
+from app.homepage import bake
+from app.runtime import stack
+from app.runtime.embedded import free_port
 from app.store import indexes, talks, users
 
 from .helpers import require

@@ -1,8 +1,9 @@
 """/api/session/: the public list of talks, and pitching a new one."""
 from flask import Blueprint, jsonify, request
 
-from .. import auth, bake, params, phases
+from .. import auth, params, phases
 from ..errors import ApiError
+from ..homepage import bake
 from ..store import talks
 
 bp = Blueprint("talks", __name__)

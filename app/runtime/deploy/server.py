@@ -55,9 +55,9 @@ class Server:
                         **options)
 
     def deploy_command(self, release, *parts, **options):
-        """Run `python -m app.deploy ...` from a release (None: the current one) as root: it manages services."""
+        """Run `python -m app.runtime.deploy ...` from a release (None: the current one) as root: it manages services."""
         where = self.layout.release(release) if release else self.layout.current
-        return self.run(f"cd {where} && " + words(where / ".venv" / "bin" / "python", "-m", "app.deploy", *parts),
+        return self.run(f"cd {where} && " + words(where / ".venv" / "bin" / "python", "-m", "app.runtime.deploy", *parts),
                         **options)
 
     def current(self):

@@ -4,7 +4,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import ROOT
+from ...config import ROOT
 
 
 @dataclass(frozen=True)

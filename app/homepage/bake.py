@@ -9,8 +9,9 @@ from pathlib import Path
 
 from flask import current_app, render_template
 
-from . import phases, varnish
-from .store import talks
+from .. import phases
+from ..store import talks
+from . import varnish
 
 # Sources of the page's CSS and JS. Baked copies go to www/assets/, not www/static/, whose URL
 # Flask's own static route would shadow under `fab serve`.

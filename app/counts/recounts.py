@@ -3,7 +3,7 @@ import time
 
 from flask import current_app, request
 
-from .store import journal, votes
+from ..store import journal, votes
 
 # Passes per talk and request: a talk whose count moves during each one waits for the next request.
 PASSES = 3

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .. import headers
-from ..config import ROOT
+from ... import headers
+from ...config import ROOT
 from . import commands
 
 CONFS = ROOT / "confs"

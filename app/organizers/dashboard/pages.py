@@ -1,10 +1,11 @@
 """The dashboard's pages: overview and ranking, honest voting, telling speakers."""
 from flask import current_app, render_template
 
-from .. import fraud, mailer, params, phases, ranking
-from ..config import PHASES
-from ..errors import ApiError
-from ..store import audit, talks, users, votes
+from .. import fraud, mailer, ranking
+from ... import params, phases
+from ...config import PHASES
+from ...errors import ApiError
+from ...store import audit, talks, users, votes
 from . import bp, charts
 
 

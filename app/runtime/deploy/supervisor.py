@@ -1,6 +1,6 @@
 """A small stand-in for systemd where there is none (containers, the deploy tests): it runs the rendered units.
 
-`python -m app.deploy supervise RUN_DIR` runs each unit's ExecStart as its User, restarts any that exits, records
+`python -m app.runtime.deploy supervise RUN_DIR` runs each unit's ExecStart as its User, restarts any that exits, records
 their pids in RUN_DIR/services.json (for ExecReload's $MAINPID) and stops them all, in reverse order, on SIGTERM.
 """
 import json

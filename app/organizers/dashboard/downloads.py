@@ -3,8 +3,9 @@ from datetime import datetime, timezone
 
 from flask import Response, current_app
 
-from .. import exports, phases, ranking
-from ..store import talks, users, votes
+from .. import exports, ranking
+from ... import phases
+from ...store import talks, users, votes
 from . import bp
 
 

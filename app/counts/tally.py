@@ -1,5 +1,5 @@
 """Recounting every talk's votes from the vote documents, and repairing drift."""
-from .store import talks, votes
+from ..store import talks, votes
 
 
 def tally(fix=True):

@@ -6,8 +6,8 @@ so every form carries a token signed with LT_SECRET_KEY and bound to the organiz
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import auth
-from ..errors import ApiError
+from ... import auth
+from ...errors import ApiError
 
 FIELD = "csrf_token"
 MAX_AGE = 12 * 3600  # a dashboard tab left open over a conference day still works

@@ -8,8 +8,8 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from ..store import talks, users, votes
 from . import ranking
-from .store import talks, users, votes
 
 THROWAWAY_LIST = Path(__file__).resolve().parent / "data" / "throwaway_domains.txt"
 SUSPECT_SCORE = 5

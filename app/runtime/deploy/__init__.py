@@ -1,5 +1,5 @@
 """Deploying to servers over SSH (`fab e prd deploy`): fab's tasks are built from the plain functions here.
 
-The web app never imports this package. `python -m app.deploy` holds the few commands that run on the server
+The web app never imports this package. `python -m app.runtime.deploy` holds the few commands that run on the server
 itself: starting and reloading the services, and checking a release.
 """

@@ -1,7 +1,8 @@
 """Organizer actions on the phase, talks and accounts: each changes the data, is audited, and re-bakes the homepage."""
-from . import bake, phases
-from .errors import ApiError
-from .store import audit, talks, users, votes
+from .. import phases
+from ..errors import ApiError
+from ..homepage import bake
+from ..store import audit, talks, users, votes
 
 TALK_ACTIONS = {  # (field, value): what the audit log calls it
     ("accepted", True): "accept", ("accepted", False): "unaccept",

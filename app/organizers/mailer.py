@@ -6,9 +6,9 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 
+from ..errors import ApiError
+from ..store import audit, mails
 from . import ranking
-from .errors import ApiError
-from .store import audit, mails
 
 
 def outbox():

@@ -6,7 +6,7 @@ import io
 
 from flask import current_app
 
-from .store import talks, votes
+from ..store import talks, votes
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,8 +1,9 @@
-"""The deploy's commands that run on the server itself (`python -m app.deploy ...`), called by fab over SSH."""
+"""The deploy's commands that run on the server itself (`python -m app.runtime.deploy ...`), called by fab over SSH."""
 import click
 
 from . import services, supervisor
-from .check import CheckFailed, check as check_release
+from .check import CheckFailed
+from .check import check as check_release
 
 MANAGER = click.option("--manager", type=click.Choice(list(services.MANAGERS)), default="systemd", show_default=True,
                        help="systemd, or our supervisor running the units as plain processes.")

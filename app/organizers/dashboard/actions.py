@@ -1,8 +1,9 @@
 """The dashboard's state-changing POSTs. A browser form is sent back to its page; an API client gets JSON."""
 from flask import redirect, render_template, request, url_for
 
-from .. import auth, fraud, mailer, moderation, params
-from ..errors import ApiError
+from ... import auth, params
+from .. import fraud, mailer, moderation
+from ...errors import ApiError
 from . import bp
 
 

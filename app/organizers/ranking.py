@@ -1,7 +1,7 @@
 """The organizers' ranking: visible talks by votes, ties shown as ties, and the LT_TOP_N cutoff."""
 from collections import Counter
 
-from .store import talks, users, votes
+from ..store import talks, users, votes
 
 
 def competition_ranks(vote_counts):

@@ -89,7 +89,7 @@ class Processes:
             return
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
         with open(self.run_dir / "logs" / "supervisor.log", "ab") as log:
-            subprocess.Popen([sys.executable, "-m", "app.deploy", "supervise", str(self.run_dir)], stdin=subprocess.DEVNULL,
+            subprocess.Popen([sys.executable, "-m", "app.runtime.deploy", "supervise", str(self.run_dir)], stdin=subprocess.DEVNULL,
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while not self.running():

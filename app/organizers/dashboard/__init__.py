@@ -4,7 +4,7 @@ nginx proxies all of /api/dashboard/ to the app, so the page's CSS and JS are se
 too, under the same login."""
 from flask import Blueprint
 
-from .. import auth
+from ... import auth
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard", static_folder="static")
 

@@ -1,0 +1,1 @@
+"""Keeping vote counts exact: recounts after a crash and the full tally."""

@@ -1,0 +1,1 @@
+"""The attendees' homepage: baking it, serving it in development, purging Varnish."""

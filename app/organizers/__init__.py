@@ -1,0 +1,1 @@
+"""What organizers use: the dashboard, ranking, fraud screening, moderation, mail and exports."""
