@@ -113,7 +113,7 @@ class Config:
         self.MAIL_FROM = env("LT_MAIL_FROM", "lightning-talks@localhost")
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts none (the client could forge them).
         self.PROXY_COUNT = int(env("LT_PROXY_COUNT", "0"))
-        # Seconds pymongo waits for a server before the API answers 503.
+        # Milliseconds pymongo waits for a server before the API answers 503.
         self.DB_TIMEOUT_MS = int(env("LT_DB_TIMEOUT_MS", "2000"))
         # Largest request body accepted; the API's fields are small.
         self.MAX_CONTENT_LENGTH = 64 * 1024

@@ -203,7 +203,7 @@ def ratios(results):
 
 
 def table(results, quoted):
-    """The figures as a Markdown table (what the README quotes)."""
+    """The figures as a Markdown table (what docs/benchmark.md quotes)."""
     home, bulk = results["homepage_rps"], results["bulk"]
     lines = ["| figure | value |", "| --- | --- |"]
     lines += [f"| homepage req/s: Varnish HIT / nginx static / Flask live | {home['varnish_hit']:.0f} / "

@@ -58,7 +58,7 @@ sub vcl_recv {
         return (synth(200, "Banned."));
     }
 
-    # jQuery's `_=` cache-buster would make every poll a miss.
+    # A client's `_=` cache-buster (old clients used jQuery's) would make every poll a miss.
     set req.url = regsuball(req.url, "([?&])_=[^&]*&?", "\1");
     set req.url = regsub(req.url, "[?&]$", "");
 

@@ -97,7 +97,7 @@ class Site:
         return votes
 
     def accept(self, talk_id):
-        """Mark a talk accepted in the server's database directly: no API does that yet."""
+        """Mark a talk accepted in the server's database directly, without a dashboard login round trip."""
         with MongoClient(embedded.running_uri(self.data_dir)) as client:
             client["lightning_talks"].sessions.update_one({"_id": talk_id}, {"$set": {"accepted": True}})
 
