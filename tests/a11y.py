@@ -1,0 +1,16 @@
+"""Accessibility checks with axe-core, vendored (tests/vendor/axe.min.js: axe-core 4.14.1 from npm,
+MPL-2.0) so browser tests need no network."""
+from pathlib import Path
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+
+
+def axe_violations(page, scheme=None):
+    """axe's violations on the page as it stands, as "rule-id: target, ..." strings.
+    scheme ("light"/"dark") emulates the visitor's colour preference first."""
+    if scheme:
+        page.emulate_media(color_scheme=scheme)
+    # Evaluated over the DevTools protocol, so the page's CSP (no inline script) does not block it.
+    page.evaluate(AXE)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: " + ", ".join(" ".join(n["target"]) for n in v["nodes"]) for v in result["violations"]]
