@@ -93,9 +93,10 @@ class Config:
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()
         self.VARNISH_URL = env("LT_VARNISH_URL", "").strip().rstrip("/")
         # Rate limits. Venue Wi-Fi puts hundreds of attendees behind one address, so per-IP limits
-        # are generous; the per-email limit is what stops password guessing.
+        # are generous; the per-email (from one address) limit is what stops password guessing.
         self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
         self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
+        self.LOGIN_PROBES_PER_IP = int(env("LT_LOGIN_PROBES_PER_IP", "100"))
         self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
         # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))

@@ -36,16 +36,18 @@ def _reply(user, action):
     return auth.remember(response, user)
 
 
-def _log_in(email, password, ip):
-    """The account if the password is right; None if no account has this email; else 401."""
-    user, right = users.authenticate(email, password)
-    if right:
+def _log_in(user, password, ip):
+    """The account if the password is right; else 401, or 429 once this address has guessed too often."""
+    # Checked before the password, so that a guesser over a limit cannot tell a right guess either. Keyed
+    # by address too, so that guessing an email locks out the guesser and not the owner elsewhere.
+    email_from_ip = f"{user['email']} {ip}"
+    ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email_from_ip)
+    ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
+    if users.password_matches(user, password):
         return user
-    if user:
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
-        raise ApiError("Wrong password for this email.", 401)
-    return None
+    ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email_from_ip)
+    ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
+    raise ApiError("Wrong password for this email.", 401)
 
 
 @bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
@@ -57,22 +59,21 @@ def action():
     email, password = _email(values), _password(values)
     name = params.text(values, "name", required=False, max_length=100)
     ip = request.remote_addr
-    ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
-    ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
-    user = _log_in(email, password, ip)
+    user = users.by_email(email)
     if user:
-        return _reply(user, "login")
+        return _reply(_log_in(user, password, ip), "login")
     if not name:
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
+        # Probing for registered emails has its own budget: it must not use up logins' or registrations'.
+        ratelimit.spend(ratelimit.LOGIN_PROBES_PER_IP, ip)
         raise ApiError("No account has this email. To register, give your name too.", 404)
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = users.register(email, password, name, auth.signals())
     if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
-        user = _log_in(email, password, ip)
+        user = users.by_email(email)
         if user is None:
             raise ApiError("This email was just registered; log in instead.", 409)
-        return _reply(user, "login")
+        return _reply(_log_in(user, password, ip), "login")
     return _reply(user, "register")
 
 

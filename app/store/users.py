@@ -7,9 +7,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import get_db
 
-# Hash of a password nobody has, checked when the email is unknown so that both paths cost the same.
-_NOBODY = generate_password_hash(uuid.uuid4().hex)
-
 
 def find(user_id):
     """The user with this _id, or None."""
@@ -21,11 +18,9 @@ def by_email(email):
     return get_db().users.find_one({"email": email})
 
 
-def authenticate(email, password):
-    """(the account with this email or None, whether the password is that account's), from one read."""
-    user = by_email(email)
-    right = check_password_hash(user["password_hash"] if user else _NOBODY, password)
-    return user, right and user is not None
+def password_matches(user, password):
+    """Whether this is the account's password (a deliberately slow scrypt check)."""
+    return check_password_hash(user["password_hash"], password)
 
 
 def register(email, password, name, signals):
