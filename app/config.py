@@ -98,6 +98,10 @@ class Config:
         self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
         self.LOGIN_PROBES_PER_IP = int(env("LT_LOGIN_PROBES_PER_IP", "100"))
         self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
+        # A pitch flood: talks one account may pitch (hidden ones count), and the shortest time between
+        # re-bakes after pitches, whatever their rate (the last pitch is baked that long after at most).
+        self.PITCHES_PER_USER = int(env("LT_PITCHES_PER_USER", "5"))
+        self.REBAKE_INTERVAL = float(env("LT_REBAKE_INTERVAL", "1"))
         # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.

@@ -36,7 +36,8 @@ def make_app(tmp_path):
     made = []
 
     def make_app(**config):
-        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", **config})
+        # Re-baking at once after each pitch (no timer thread outliving the test); test_bake tests the interval.
+        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0, **config})
         made.append(app)
         return app
     yield make_app
@@ -57,7 +58,7 @@ def app(make_app, mongo_uri):
 @pytest.fixture
 def mock_app(tmp_path):
     """The app on mongomock, for fast single-threaded unit tests."""
-    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data"},
+    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0},
                      client=mongomock.MongoClient())
     with app.app_context():
         indexes.apply()

@@ -1,10 +1,10 @@
 """/api/session/: the public list of talks, and pitching a new one."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .. import auth, params, phases
 from ..errors import ApiError
 from ..homepage import bake
-from ..store import talks
+from ..store import talks, users
 
 bp = Blueprint("talks", __name__)
 
@@ -22,8 +22,11 @@ def pitch():
     phases.require("pitching")
     title = params.text(values, "title", max_length=talks.MAX_TITLE)
     description = params.text(values, "description", max_length=talks.MAX_DESCRIPTION, multiline=True)
+    most = current_app.config["PITCHES_PER_USER"]
+    if not users.take_pitch_slot(user["_id"], most):
+        raise ApiError(f"You have pitched {most} talks, the most one account may.", 403)
     talk_id = talks.create(user, title, description)
-    bake.rebake()  # The page lists pitched talks while pitching.
+    bake.rebake_soon()  # The page lists pitched talks while pitching; a flood of pitches shares re-bakes.
     return jsonify(success=True, action="create", session=talk_id), 201
 
 
