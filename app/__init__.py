@@ -25,7 +25,9 @@ def create_app(config=None, client=None, serve_www=False):
         app.register_blueprint(blueprint)
     if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.
         app.register_blueprint(site.bp)
-    if app.config["PROXY_COUNT"]:  # The client's address, for fraud signals and rate limits, is in X-Forwarded-For.
+    # The client's address, for fraud signals and rate limits, is in X-Forwarded-For. In the stack Varnish has
+    # already cut the header down to that one address (confs/varnish.vcl), which nginx also passes as REMOTE_ADDR.
+    if app.config["PROXY_COUNT"]:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app

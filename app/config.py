@@ -1,5 +1,8 @@
 """Settings, read from the environment (and an optional .env file) in this one place."""
+import hashlib
+import hmac
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -92,6 +95,11 @@ class Config:
         # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()
         self.VARNISH_URL = env("LT_VARNISH_URL", "").strip().rstrip("/")
+        # What a PURGE or BAN must carry for Varnish to obey it (confs/varnish.vcl): its client address proves
+        # nothing once a TLS terminator on the same host makes every visitor 127.0.0.1. Unset, it is derived
+        # from the secret key, so servers set up before it existed need nothing new.
+        self.PURGE_SECRET = env("LT_PURGE_SECRET", "").strip() or hmac.new(
+            self.SECRET_KEY.encode(), b"varnish purge", hashlib.sha256).hexdigest()
         # Rate limits. Venue Wi-Fi puts hundreds of attendees behind one address, so per-IP limits
         # are generous; the per-email (from one address) limit is what stops password guessing.
         self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
@@ -132,6 +140,9 @@ class Config:
             _require_strong("LT_SECRET_KEY", self.SECRET_KEY, DEV_SECRET_KEY, MIN_SECRET_KEY)
             _require_strong("LT_DASHBOARD_PASSWORD", self.DASHBOARD_PASSWORD, DEV_DASHBOARD_PASSWORD,
                             MIN_DASHBOARD_PASSWORD)
+            _require_strong("LT_PURGE_SECRET", self.PURGE_SECRET, "", MIN_SECRET_KEY)
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.PURGE_SECRET):  # it goes into the VCL as a string
+            raise ConfigError(f"LT_PURGE_SECRET may hold only letters, digits, - and _: make one with `{MAKE_SECRET}`")
         if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():
             raise ConfigError(f"LT_ALLOWED_EMAILS_FILE={self.ALLOWED_EMAILS_FILE} is not a readable file")
         if self.TOP_N < 1:

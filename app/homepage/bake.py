@@ -113,6 +113,8 @@ def _stamped(path):
 
 
 def _bake_locked(www):
+    """Bake, holding the lock. The start is stamped before the data is read: a change made earlier is on this page."""
+    _stamp(www / STARTED)
     html, phase = render(publish_assets(www))
     _publish(www / "index.html", html.encode())
     _write(www / PHASE_MARKER, phase.encode())
@@ -129,15 +131,19 @@ def bake():
     """Write www/index.html and its hashed assets; return the page's path."""
     www = _www()
     with _locked(www):
-        _stamp(www / STARTED)  # before reading the data: any change made earlier is on this page
         _bake_locked(www)
     return www / "index.html"
+
+
+def _purge():
+    """When the stack runs, visitors see the new page now."""
+    varnish.purge(current_app.config, ["/", "/index.html"])
 
 
 def rebake():
     """Re-bake after a change the page shows; the one hook for all that must follow a re-bake."""
     page = bake()
-    varnish.purge(current_app.config, ["/", "/index.html"])  # when the stack runs, visitors see it now
+    _purge()
     return page
 
 
@@ -152,9 +158,8 @@ def _bake_if_due():
         wait = started + current_app.config["REBAKE_INTERVAL"] - time.time()
         if wait > 0:
             return wait
-        _stamp(www / STARTED)
         _bake_locked(www)
-    varnish.purge(current_app.config, ["/", "/index.html"])
+    _purge()
     return None
 
 
