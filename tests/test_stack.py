@@ -419,6 +419,18 @@ def test_a_forged_x_forwarded_for_does_not_escape_rate_limits(settings, varnish)
     assert probe(settings.port, "127.0.0.23", forged="10.9.9.8, 127.0.0.24") == 429
 
 
+def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, varnish, site):
+    get(settings, "/")
+    with site.app_context():
+        talks.create(users.by_email("speaker@example.org"), "Baked by a timer", "A worker's own thread.")
+    # What a pitch right after a bake leaves: a change to bake, not before a second has passed.
+    (settings.www_dir / bake.STARTED).write_text(repr(time.time()))
+    (settings.www_dir / bake.PENDING).write_text(repr(time.time()))
+    assert call(settings.nginx_port, "GET", "/api/session/").status == 200  # a poll finds it pending
+    assert b"Baked by a timer" not in get(settings, "/").body
+    wait_until(lambda: b"Baked by a timer" in get(settings, "/").body, timeout=3)
+
+
 def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
     def backend(state):
         return lambda: backend_health(settings)["boot.app1"] == state

@@ -199,3 +199,5 @@ def follow_phase(phase):
         baked = None
     if baked != phase:
         rebake()
+    else:  # a pitch whose timer died with its worker (max-requests, a reload) is baked now
+        _bake_when_due()
