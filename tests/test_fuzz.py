@@ -23,7 +23,7 @@ def world(mongo_uri, tmp_path_factory):
     """One app, a voter and a talk shared by every generated example."""
     app = create_app({"MONGO_URI": mongo_uri, "DB_NAME": f"fuzz_{uuid.uuid4().hex[:8]}",
                       "WWW_DIR": tmp_path_factory.mktemp("www"), "DATA_DIR": tmp_path_factory.mktemp("data"),
-                      "PHASE": "pitching"})
+                      "PHASE": "pitching", "REBAKE_INTERVAL": 0})  # no re-bake timer outlives the module
     client = app.test_client()
     with app.app_context():
         indexes.apply()
