@@ -53,7 +53,7 @@ sub vcl_recv {
     if (req.restarts == 0) {
 {% if s.proxy_count %}
         # LT_PROXY_COUNT={{ s.proxy_count }}: the peer is a proxy (a TLS terminator) that appended the
-        # visitor's address, {{ s.proxy_count }} entr{{ "y" if s.proxy_count == 1 else "ies" }} left of the peer's; a request without them came round it.
+        # visitor's address, so many entries left of the peer's; a request with fewer came round it.
         if (req.http.X-Forwarded-For ~ "^(.*,)?\s*([^,\s]+)\s*(,[^,]*){ {{- s.proxy_count -}} }$") {
             set req.http.X-Forwarded-For = regsub(req.http.X-Forwarded-For, "^(.*,)?\s*([^,\s]+)\s*(,[^,]*){ {{- s.proxy_count -}} }$", "\2");
         } else {

@@ -58,7 +58,8 @@ def app(make_app, mongo_uri):
 @pytest.fixture
 def mock_app(tmp_path):
     """The app on mongomock, for fast single-threaded unit tests."""
-    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0},
+    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data",
+                      "REBAKE_INTERVAL": 0},
                      client=mongomock.MongoClient())
     with app.app_context():
         indexes.apply()
