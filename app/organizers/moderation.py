@@ -10,10 +10,12 @@ TALK_ACTIONS = {  # (field, value): what the audit log calls it
 }
 
 
-def switch_phase(phase, by):
-    """Switch the phase now (or back to the schedule) and re-bake the homepage for it; return the phase in force."""
+def switch_phase(phase, by, via="dashboard"):
+    """Switch the phase now (or back to the schedule), audited with who and from where, and re-bake the
+    homepage for it; return the phase in force."""
+    before = phases.current()
     now = phases.switch(phase, by)
-    audit.record(by, "phase", phase, f"in force: {now}")
+    audit.record(by, "phase", phase, f"was {before}, in force: {now} (via {via})")
     bake.rebake()
     return now
 

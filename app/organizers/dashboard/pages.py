@@ -1,5 +1,7 @@
 """The dashboard's pages: overview and ranking, honest voting, telling speakers."""
-from flask import current_app, render_template
+from datetime import datetime, timezone
+
+from flask import current_app, render_template, request
 
 from .. import fraud, mailer, ranking
 from ... import params, phases
@@ -25,6 +27,25 @@ def overview():
         hourly=charts.hourly(votes.per_hour()),
         top_chart=charts.top_talks(standings, config["TOP_N"]), audit_log=audit.recent(50),
     )
+
+
+PHASE_EFFECTS = {
+    "pitching": "Attendees can pitch talks; voting stops.",
+    "voting": "Attendees can vote; pitching stops.",
+    "closed": "Voting stops and the counts are final (and public, if LT_SHOW_COUNTS=after hid them).",
+    "schedule": "The configured dates decide the phase again, now and when each date comes.",
+}
+
+
+@bp.route("/phase/confirm", methods=["GET"])
+def confirm_phase():
+    """What a phase switch will do, and the button that does it: no switch happens in one stray click."""
+    target = params.text(request.args, "phase", max_length=20).lower()
+    if target not in PHASE_EFFECTS:
+        raise ApiError(f"Unknown phase {target!r}: use one of {', '.join(PHASE_EFFECTS)}.")
+    scheduled = phases.from_schedule(current_app.config, datetime.now(timezone.utc)) or "pitching"
+    return render_template("dashboard/phase_confirm.html", phase=phases.current(), target=target,
+                           effects=PHASE_EFFECTS, scheduled=scheduled)
 
 
 @bp.route("/talks/<talk_id>/voters", methods=["GET"])
