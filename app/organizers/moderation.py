@@ -30,6 +30,28 @@ def moderate_talk(talk_id, field, value, by):
         bake.rebake()
 
 
+def accept_top(plan, chosen_ids, by):
+    """Accept the plan's sure talks and the chosen ones of those tied across the line: exactly `seats` of
+    them, or all. Each acceptance and the decision as a whole are audited; return the talks accepted now."""
+    tied = {row["_id"]: row for row in plan["tied"]}
+    if not set(chosen_ids) <= set(tied):
+        raise ApiError("Only talks tied across the line can be chosen.")
+    chosen = [row for row in plan["tied"] if row["_id"] in chosen_ids]
+    if tied and len(chosen) not in (plan["seats"], len(tied)):
+        raise ApiError(f"{len(tied)} talks tie on {plan['tied'][0]['votes']} votes for {plan['seats']} place(s): "
+                       f"choose {plan['seats']} of them, or all {len(tied)}.")
+    accepted = [talk for talk in plan["sure"] + chosen if talks.set_moderation(talk["_id"], "accepted", True)]
+    for talk in accepted:
+        audit.record(by, "accept", f"talk “{talk['title']}”", f"top {plan['n']}, {talk['votes']} votes")
+    left_out = [row["title"] for row in plan["tied"] if row["_id"] not in chosen_ids]
+    ties = f"; of the tied, chose {', '.join(r['title'] for r in chosen)}" if tied else ""
+    audit.record(by, f"accept top {plan['n']}", f"{len(plan['sure']) + len(chosen)} talks",
+                 f"{len(accepted)} newly accepted{ties}" + (f" over {', '.join(left_out)}" if left_out else ""))
+    if accepted:
+        bake.rebake()
+    return accepted
+
+
 def quarantine(user_ids, by, reason=""):
     """Stop these accounts' votes counting and take them off the counts now; return how many accounts changed."""
     return _set_quarantine(user_ids, True, by, reason)

@@ -1,8 +1,8 @@
 """The dashboard's state-changing POSTs. A browser form is sent back to its page; an API client gets JSON."""
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
-from .. import fraud, mailer, moderation
+from .. import fraud, mailer, moderation, ranking
 from ...errors import ApiError
 from . import bp
 
@@ -31,6 +31,19 @@ def moderate(talk_id, field):
         raise ApiError("Missing value: 1 or 0.")
     moderation.moderate_talk(talk_id, field, value, auth.organizer_name())
     return _done(".overview", {"talk": talk_id, field: value}, f"#talk-{talk_id}")
+
+
+@bp.route("/accept-top", methods=["POST"])
+def accept_top_n():
+    """Accept the top N as previewed, with the organizer's choice among talks tied across the line (`tied` fields)."""
+    standings, _ = ranking.standings()
+    plan = ranking.top_n_plan(standings, current_app.config["TOP_N"])
+    if params.text(params.fields(), "digest", max_length=64) != plan["digest"]:
+        raise ApiError("The ranking changed since your preview: look at it again, then accept.", 409)
+    unknown = ApiError("No such talk among those tied.", 400)
+    chosen = [params.identifier({"tied": value}, "tied", unknown) for value in request.form.getlist("tied")]
+    accepted = moderation.accept_top(plan, chosen, auth.organizer_name())
+    return _done(".overview", {"accepted": [talk["_id"] for talk in accepted]}, "#ranking")
 
 
 @bp.route("/accounts/<any(quarantine, release):action>", methods=["POST"])

@@ -48,6 +48,20 @@ def confirm_phase():
                            effects=PHASE_EFFECTS, scheduled=scheduled)
 
 
+@bp.route("/accept-top", methods=["GET"])
+def accept_top():
+    """What "accept the top N" will do, with the tie across the line (if any) for the organizer to decide."""
+    config = current_app.config
+    standings, _ = ranking.standings()
+    plan = ranking.top_n_plan(standings, config["TOP_N"])
+    planned = {row["_id"] for row in plan["sure"] + plan["tied"]}
+    return render_template(
+        "dashboard/accept_top.html", plan=plan, phase=phases.current(),
+        robustness=fraud.robustness(fraud.screen(), config["TOP_N"]),
+        by_hand=[row for row in standings if row.get("accepted") and row["rank"] is not None and row["_id"] not in planned],
+    )
+
+
 @bp.route("/talks/<talk_id>/voters", methods=["GET"])
 def voters_of_talk(talk_id):
     """Who voted for one talk and when; the ranking's rows load this when expanded, so the overview
