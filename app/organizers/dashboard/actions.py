@@ -2,9 +2,9 @@
 from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
-from .. import fraud, mailer, moderation, ranking
+from .. import event, fraud, letters, mailer, moderation, ranking
 from ...errors import ApiError
-from . import bp
+from . import bp, pages
 
 
 def _done(page, body, anchor=""):
@@ -61,6 +61,30 @@ def accounts(action):
     by = auth.organizer_name()
     changed = moderation.quarantine(user_ids, by, reason) if action == "quarantine" else moderation.release(user_ids, by)
     return _done(".honest_voting", {"action": action, "changed": changed})
+
+
+@bp.route("/event", methods=["POST"])
+def save_event():
+    """Store the event's name, date, time and place (blank: the setting's value)."""
+    found = event.save(params.fields(), auth.organizer_name())
+    return _done(".speakers", {"event": found}, "#event")
+
+
+@bp.route("/speakers/wording", methods=["POST"])
+def speakers_wording():
+    """The emails' wording: intent=preview shows it on every message unsaved, save stores it, reset
+    goes back to the default."""
+    intent = params.text(params.fields(), "intent", max_length=10)
+    if intent == "reset":
+        letters.save(None, auth.organizer_name())
+        return _done(".speakers", {"wording": letters.wording()}, "#wording")
+    found = letters.from_form(params.fields())
+    if intent == "preview":
+        return pages.speakers_page(draft=found)
+    if intent != "save":
+        raise ApiError("intent must be preview, save or reset.")
+    letters.save(found, auth.organizer_name())
+    return _done(".speakers", {"wording": found}, "#wording")
 
 
 @bp.route("/speakers/send", methods=["POST"])

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, render_template, request
 
-from .. import fraud, mailer, ranking
+from .. import event, fraud, letters, mailer, ranking
 from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
@@ -88,8 +88,18 @@ def honest_voting():
 
 @bp.route("/speakers", methods=["GET"])
 def speakers():
-    """The preview of every decision email, which went already, and the button to send the rest."""
-    messages = mailer.outbox()
+    """The event's details, the emails' wording, the preview of every decision email, which went
+    already, and the button to send the rest (or why sending must wait)."""
+    return speakers_page()
+
+
+def speakers_page(draft=None):
+    """The speakers page; `draft` is an unsaved wording to preview in place of the stored one."""
+    messages = mailer.outbox(draft)
     pending = mailer.pending(messages)
-    return render_template("dashboard/speakers.html", messages=messages, pending=pending,
-                           digest=mailer.digest(pending), smtp_host=current_app.config["SMTP_HOST"])
+    return render_template(
+        "dashboard/speakers.html", messages=messages, pending=pending, digest=mailer.digest(pending),
+        refusal=mailer.refusal(messages), draft=draft is not None, wording=draft or letters.wording(),
+        event=event.details(), placeholders=letters.PLACEHOLDERS,
+        hearing={decision: sum(1 for m in pending if m["decision"] == decision) for decision in letters.DECISIONS},
+    )
