@@ -2,7 +2,7 @@
 from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
-from .. import event, fraud, letters, mailer, moderation, ranking
+from .. import event, fraud, letters, mailer, moderation, programme, ranking
 from ...errors import ApiError
 from . import bp, pages
 
@@ -44,6 +44,22 @@ def accept_top_n():
     chosen = [params.identifier({"tied": value}, "tied", unknown) for value in request.form.getlist("tied")]
     accepted = moderation.accept_top(plan, chosen, auth.organizer_name())
     return _done(".overview", {"accepted": [talk["_id"] for talk in accepted]}, "#ranking")
+
+
+@bp.route("/programme/move", methods=["POST"])
+def move_in_programme():
+    """Move an accepted talk one place up or down the running order (`talk`, `direction`)."""
+    values = params.fields()
+    talk_id = params.identifier(values, "talk", ApiError("No such talk.", 404))
+    direction = params.text(values, "direction", max_length=10)
+    if direction not in ("up", "down"):
+        raise ApiError("direction must be up or down.")
+    standings, _ = ranking.standings()
+    place = programme.move(standings, talk_id, direction, auth.organizer_name())
+    if request.accept_mimetypes.accept_html:
+        # Back to the same button, focused, so a keyboard user can keep moving the talk.
+        return redirect(url_for(".programme_page", moved=talk_id, direction=direction) + f"#slot-{talk_id}", 303)
+    return {"success": True, "talk": talk_id, "order": place}
 
 
 @bp.route("/accounts/<any(quarantine, release):action>", methods=["POST"])

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, render_template, request
 
-from .. import event, fraud, letters, mailer, ranking
+from .. import event, fraud, letters, mailer, programme, ranking
 from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
@@ -60,6 +60,14 @@ def accept_top():
         robustness=fraud.robustness(fraud.screen(), config["TOP_N"]),
         by_hand=[row for row in standings if row.get("accepted") and row["rank"] is not None and row["_id"] not in planned],
     )
+
+
+@bp.route("/programme", methods=["GET"])
+def programme_page():
+    """The accepted talks in running order, with buttons to move each up or down, and the downloads."""
+    standings, _ = ranking.standings()
+    return render_template("dashboard/programme.html", order=programme.running_order(standings),
+                           moved=request.args.get("moved", ""), direction=request.args.get("direction", ""))
 
 
 @bp.route("/talks/<talk_id>/voters", methods=["GET"])
