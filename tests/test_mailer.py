@@ -125,7 +125,7 @@ def test_an_unreachable_server_sends_nothing_and_records_nothing(app, client, db
 def test_preview_says_how_many_hear_each_decision(client, inbox, lineup):
     page, _ = preview(client)
     assert "<strong>1</strong> speaker will hear “accepted” and\n    <strong>1</strong> “not this time”." in page
-    assert "on stage on 2026-03-14 at 18:30, at Main hall" in page  # the event's details, from the settings
+    assert "on stage on 2026-03-14 at 18:30,\nat Main hall." in page  # the event's details, from the settings
 
 
 @pytest.mark.parametrize(("phase", "reason"), [
@@ -209,7 +209,7 @@ def test_event_details_set_on_the_dashboard_win_over_the_settings(client, db, in
         "csrf_token": csrf_token, "name": "EuroPython", "date": "2026-07-14", "time": "17:00", "place": ""})
     assert reply.status_code == 303
     page, _ = preview(client)
-    assert "into the lineup of EuroPython. It is on stage on 2026-07-14 at 17:00, at Main hall." in page  # blank: the setting
+    assert "into the lineup of EuroPython. It is on stage on 2026-07-14 at 17:00,\nat Main hall." in page  # blank: the setting
     assert db.audit.find_one({"action": "event details"})["target"] == "EuroPython"
     bad = client.post("/api/dashboard/event", auth=ORGANIZER, headers=HTML,
                       data={"csrf_token": csrf_token, "date": "next Friday"})

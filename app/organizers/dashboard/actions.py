@@ -57,8 +57,9 @@ def move_in_programme():
     standings, _ = ranking.standings()
     place = programme.move(standings, talk_id, direction, auth.organizer_name())
     if request.accept_mimetypes.accept_html:
-        # Back to the same button, focused, so a keyboard user can keep moving the talk.
-        return redirect(url_for(".programme_page", moved=talk_id, direction=direction) + f"#slot-{talk_id}", 303)
+        # Back to the same button, focused (autofocus, which also scrolls to it), so a keyboard user can keep
+        # moving the talk. No #fragment: a page with a target element ignores autofocus.
+        return redirect(url_for(".programme_page", moved=talk_id, direction=direction), 303)
     return {"success": True, "talk": talk_id, "order": place}
 
 
