@@ -118,3 +118,11 @@ def test_quarantined_votes_do_not_count_toward_the_top_n(client, db, close_race,
 def test_voting_still_open_is_said_on_the_preview(client, close_race, set_phase):
     set_phase("voting")
     assert "Voting is still open" in preview(client)[0]
+
+
+def test_accepting_with_no_talks_is_refused(client, db, csrf_token):
+    page, digest = preview(client)
+    assert "0 talks will be accepted" in page and "Accept 0" not in page
+    reply = accept(client, csrf_token, digest)
+    assert reply.status_code == 409 and "no talks to accept" in reply.json["text"]
+    assert db.audit.count_documents({}) == 0

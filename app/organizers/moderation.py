@@ -37,6 +37,8 @@ def accept_top(plan, chosen_ids, by):
     if not set(chosen_ids) <= set(tied):
         raise ApiError("Only talks tied across the line can be chosen.")
     chosen = [row for row in plan["tied"] if row["_id"] in chosen_ids]
+    if not plan["sure"] and not plan["tied"]:
+        raise ApiError("There are no talks to accept yet.", 409)
     if tied and len(chosen) not in (plan["seats"], len(tied)):
         raise ApiError(f"{len(tied)} talks tie on {plan['tied'][0]['votes']} votes for {plan['seats']} place(s): "
                        f"choose {plan['seats']} of them, or all {len(tied)}.")
