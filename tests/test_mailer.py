@@ -142,12 +142,14 @@ def test_sending_is_refused_until_voting_is_closed(client, inbox, lineup, csrf_t
     assert inbox.messages == []
 
 
-def test_sending_is_refused_before_any_talk_is_accepted(client, db, inbox, lineup, csrf_token):
-    _, digest = preview(client)
+def test_sending_is_refused_before_any_talk_is_accepted(app, client, db, inbox, lineup, csrf_token):
     db.sessions.update_many({}, {"$set": {"accepted": False}})
     page, offered = preview(client)
     assert "Not yet: No talk is accepted yet" in page and offered is None
-    assert send(client, csrf_token, digest).status_code == 409
+    with app.app_context():
+        digest = mailer.digest(mailer.pending(mailer.outbox()))  # a Send for exactly these messages
+    reply = send(client, csrf_token, digest)
+    assert reply.status_code == 409 and "No talk is accepted yet" in reply.json["text"]
     assert inbox.messages == []
 
 
