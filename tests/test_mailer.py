@@ -188,7 +188,8 @@ def test_wording_is_previewed_unsaved_then_stored_and_sent_as_stored(client, db,
     record = db.mails.find_one({"to": "ada@example.org"})
     assert (record["subject"], record["body"]) == ("On stage at PyCon: Accepted talk", "Dear Ada, see you at Main hall.\n")
 
-    client.post("/api/dashboard/speakers/wording", auth=ORGANIZER, headers=HTML, data={"csrf_token": csrf_token, "intent": "reset"})
+    client.post("/api/dashboard/speakers/wording", auth=ORGANIZER, headers=HTML,
+                data={"csrf_token": csrf_token, "intent": "reset"})
     assert "About your lightning talk: Declined talk" not in preview(client)[0]  # sent ones show what was sent
     assert "On stage at PyCon: Accepted talk" in preview(client)[0]
     assert db.settings.find_one({"_id": "mail_wording"}) is None

@@ -102,7 +102,8 @@ def test_every_download_is_named_for_the_event(client, accepted, path, name):
 def test_results_carry_the_description(client, accepted):
     rows = list(csv.DictReader(io.StringIO(client.get("/api/dashboard/results.csv", auth=ORGANIZER).get_data(as_text=True))))
     assert rows[0]["description"] == "All about first."
-    assert json.loads(client.get("/api/dashboard/results.json", auth=ORGANIZER).get_data())["talks"][1]["description"] == "All about second."
+    results = json.loads(client.get("/api/dashboard/results.json", auth=ORGANIZER).get_data())
+    assert results["talks"][1]["description"] == "All about second."
 
 
 def test_an_empty_programme_says_what_to_do(client):

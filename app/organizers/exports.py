@@ -10,7 +10,8 @@ from ..store import talks, votes
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-RESULT_FIELDS = ("rank", "tied", "title", "description", "speaker", "email", "votes", "share_of_voters", "accepted", "hidden", "talk_id")
+RESULT_FIELDS = ("rank", "tied", "title", "description", "speaker", "email", "votes", "share_of_voters", "accepted",
+                 "hidden", "talk_id")
 VOTE_FIELDS = ("voter", "talk_id", "talk", "voted_at", "counted")
 
 
