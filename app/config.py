@@ -3,7 +3,7 @@ import hashlib
 import hmac
 import os
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -91,6 +91,7 @@ class Config:
         self.DASHBOARD_PASSWORD = env("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD)
         self.SECRET_KEY = env("LT_SECRET_KEY", DEV_SECRET_KEY)
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
+        self.EVENT_NAME = env("LT_EVENT_NAME", "Lightning talks")
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()
         # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()
@@ -114,6 +115,11 @@ class Config:
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.
         self.TOP_N = int(env("LT_TOP_N", "10"))
+        # When and where the talks are given: the speakers' email says it, download names carry the date.
+        # The dashboard can change them (and the name) at run time.
+        self.EVENT_DATE = env("LT_EVENT_DATE", "").strip()
+        self.EVENT_TIME = env("LT_EVENT_TIME", "").strip()
+        self.EVENT_PLACE = env("LT_EVENT_PLACE", "").strip()
         self.ALLOWED_EMAIL_DOMAINS = frozenset(
             d.strip().lower().lstrip("@") for d in env("LT_ALLOWED_EMAIL_DOMAINS", "").split(",") if d.strip())
         allow_list = env("LT_ALLOWED_EMAILS_FILE", "").strip()
@@ -145,6 +151,11 @@ class Config:
             raise ConfigError(f"LT_PURGE_SECRET may hold only letters, digits, - and _: make one with `{MAKE_SECRET}`")
         if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():
             raise ConfigError(f"LT_ALLOWED_EMAILS_FILE={self.ALLOWED_EMAILS_FILE} is not a readable file")
+        if self.EVENT_DATE:
+            try:
+                date.fromisoformat(self.EVENT_DATE)
+            except ValueError:
+                raise ConfigError(f"LT_EVENT_DATE={self.EVENT_DATE!r} is not a date like 2026-03-14") from None
         if self.TOP_N < 1:
             raise ConfigError("LT_TOP_N must be at least 1")
         dates = [d for d in (self.PITCHING_OPENS, self.VOTING_OPENS, self.VOTING_CLOSES) if d]

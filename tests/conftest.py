@@ -128,8 +128,9 @@ def base_url():
 
 @pytest.fixture
 def csrf_token(client):
-    """The CSRF token the dashboard puts in its forms, read from the page as a browser would."""
-    page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
+    """The CSRF token the dashboard puts in its forms, read from a page as a browser would (the phase
+    switch's confirmation always has a form)."""
+    page = client.get("/api/dashboard/phase/confirm?phase=closed", auth=ORGANIZER).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 

@@ -9,9 +9,11 @@ from app import create_app
 from app.store import indexes
 
 FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
-          "fingerprint", "logout"]
+          "fingerprint", "logout", "digest", "tied", "talk", "direction", "intent", "date", "time", "place",
+          "accepted_subject", "accepted_body", "declined_subject", "declined_body"]
 ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
-          "/api/dashboard/phase"]
+          "/api/dashboard/phase", "/api/dashboard/phase/confirm", "/api/dashboard/accept-top", "/api/dashboard/event",
+          "/api/dashboard/speakers/wording", "/api/dashboard/programme/move"]
 
 scalars = st.one_of(st.text(max_size=300), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none())
 operators = st.dictionaries(st.sampled_from(["$ne", "$gt", "$regex", "$where", "$in", "$set"]), scalars, min_size=1)
