@@ -28,8 +28,9 @@ def authenticate(email, password):
     return user, right and user is not None
 
 
-def register(email, password, name, signals):
-    """Create an account and return it, or None if the email was taken meanwhile."""
+def register(email, password, name, signals, unverified=False):
+    """Create an account and return it, or None if the email was taken meanwhile.
+    An `unverified` one carries verified=False until its owner clicks the mailed link."""
     user = {
         "_id": str(uuid.uuid4()),
         "email": email,
@@ -38,11 +39,33 @@ def register(email, password, name, signals):
         "created_at": datetime.now(timezone.utc),
         "signup": signals,
     }
+    if unverified:
+        user["verified"] = False
     try:
         get_db().users.insert_one(user)
     except DuplicateKeyError:
         return None
     return user
+
+
+def is_verified(user):
+    """Whether the account's email is confirmed; accounts made without verification count as confirmed."""
+    return user.get("verified", True) is not False
+
+
+def mark_verified(user_id):
+    """Record that the owner of the email clicked its link (the mark is dropped, as on accounts that never needed it)."""
+    get_db().users.update_one({"_id": user_id}, {"$unset": {"verified": ""}})
+
+
+def set_password(user_id, password):
+    """Replace the account's password."""
+    get_db().users.update_one({"_id": user_id}, {"$set": {"password_hash": generate_password_hash(password)}})
+
+
+def drop_unverified(user_id):
+    """Delete this account if it is still unverified (it cannot have voted or pitched); whether it was."""
+    return get_db().users.delete_one({"_id": user_id, "verified": False}).deleted_count == 1
 
 
 def insert_many(users):
