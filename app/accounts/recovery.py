@@ -27,7 +27,7 @@ def reset(token, password):
     if not verification.claimable(user):
         users.set_password(user["_id"], password)
         users.mark_verified(user["_id"])
-        return user
+        return users.find(user["_id"])
     if not users.drop_unverified(user["_id"]):
         raise links.dead()  # confirmed or replaced a moment ago
     links.revoke(user["_id"])

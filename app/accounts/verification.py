@@ -86,4 +86,4 @@ def confirm(token, password):
             raise ApiError("Wrong password for this email.", 401)
     links.use("verify", token)
     users.mark_verified(user["_id"])
-    return user
+    return users.find(user["_id"])
