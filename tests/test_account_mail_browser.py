@@ -11,9 +11,10 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from app.runtime import embedded
+from tests.a11y import axe_violations
 from tests.conftest import Inbox
 from tests.helpers import require
-from tests.test_browser import Site, card, log_in, open_page  # noqa: F401 (open_page is a fixture)
+from tests.test_browser import Site, card, log_in, open_page, screenshot  # noqa: F401 (open_page is a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,11 @@ def mailed_link(inbox, to, purpose, timeout=10):
     raise AssertionError(f"no {purpose} mail to {to}")
 
 
+def assert_accessible(page):
+    """axe finds nothing wrong with the page as it stands, light or dark."""
+    assert [axe_violations(page, scheme) for scheme in ("light", "dark")] == [[], []]
+
+
 def confirmed(site, inbox, name="Grace Hopper"):
     """A new attendee whose email is confirmed (through the API, with the password)."""
     user = site.register(name=name)
@@ -71,6 +77,8 @@ def test_register_then_the_mailed_link_lets_them_vote(site, inbox, open_page):
     page.click("#account-submit")
     expect(page.locator("#me-name")).to_have_text("Katherine Johnson")
     expect(page.locator("#verify-pending")).to_contain_text("Check your inbox")
+    assert_accessible(page)
+    screenshot(page, "account-mail-confirm-pending")
     card(page, talk).locator("button.vote").click()
     expect(card(page, talk).locator(".talk-message")).to_contain_text("Confirm your email")
     assert site.votes(talk) == 0
@@ -95,6 +103,8 @@ def test_the_link_in_another_browser_asks_for_the_password(site, inbox, open_pag
     _, path = mailed_link(inbox, user["email"], "verify")
     page = open_page()
     page.goto(site.url + path)
+    expect(page.locator("#verify-password")).to_be_focused()
+    assert_accessible(page)
     page.fill("#verify-password", user["password"])
     page.click("#verify-form [type=submit]")
     expect(page.locator("#account-mail-status")).to_have_text("Your email is confirmed: you can vote and pitch.")
@@ -114,10 +124,15 @@ def test_forgot_password_mails_a_link_that_sets_a_new_one(site, inbox, open_page
     page.fill("#forgot-email", f"nobody-{uuid.uuid4().hex[:6]}@example.org")
     page.click("#forgot-form [type=submit]")
     expect(said).to_have_text(known_reply)  # the same words for an email with no account
+    assert_accessible(page)
+    screenshot(page, "account-mail-forgot")
 
     _, path = mailed_link(inbox, user["email"], "reset")
     elsewhere = open_page()
     elsewhere.goto(site.url + path)
+    expect(elsewhere.locator("#reset-password")).to_be_focused()
+    assert_accessible(elsewhere)
+    screenshot(elsewhere, "account-mail-reset")
     elsewhere.fill("#reset-password", "a brand new password")
     elsewhere.click("#reset-form [type=submit]")
     expect(elsewhere.locator("#account-mail-status")).to_have_text("Your new password is set, and you are logged in.")
