@@ -139,6 +139,8 @@ class Config:
         # New accounts vote and pitch only after clicking a mailed link: on by default where mail can go out.
         self.VERIFY_EMAIL = _flag("LT_VERIFY_EMAIL", self.ENV == "production" and bool(self.SMTP_HOST))
         # Links mailed per address per hour (anyone can ask for one to any address) and per client address.
+        # "link": no passwords at all; attendees sign in by a link mailed to them.
+        self.LOGIN = _choice("LT_LOGIN", ("password", "link"), "password")
         self.MAILS_PER_EMAIL = int(env("LT_MAILS_PER_EMAIL", "5"))
         self.MAILS_PER_IP = int(env("LT_MAILS_PER_IP", "50"))
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts none (the client could forge them).
@@ -162,6 +164,8 @@ class Config:
         if self.VERIFY_EMAIL and not (self.SMTP_HOST and self.SITE_URL):
             raise ConfigError("LT_VERIFY_EMAIL needs LT_SMTP_HOST (to send the links) and LT_SITE_URL (where they "
                               "point, e.g. https://talks.example.org); set both, or LT_VERIFY_EMAIL=0")
+        if self.LOGIN == "link" and not (self.SMTP_HOST and self.SITE_URL):
+            raise ConfigError("LT_LOGIN=link needs LT_SMTP_HOST and LT_SITE_URL to mail the sign-in links")
         if self.TOP_N < 1:
             raise ConfigError("LT_TOP_N must be at least 1")
         dates = [d for d in (self.PITCHING_OPENS, self.VOTING_OPENS, self.VOTING_CLOSES) if d]

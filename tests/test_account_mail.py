@@ -245,6 +245,8 @@ def test_forgot_is_refused_when_mail_is_off(client, register):
     ({"LT_VERIFY_EMAIL": "1", "LT_SMTP_HOST": "mail.example.org"}, "LT_SITE_URL"),
     ({"LT_VERIFY_EMAIL": "maybe"}, "LT_VERIFY_EMAIL"),
     ({"LT_SITE_URL": "talks.example.org"}, "LT_SITE_URL"),
+    ({"LT_LOGIN": "link", "LT_SMTP_HOST": "mail.example.org"}, "LT_LOGIN=link needs"),
+    ({"LT_LOGIN": "magic"}, "LT_LOGIN"),
 ])
 def test_mail_settings_that_cannot_work_are_refused(monkeypatch, env, says):
     for name, value in env.items():
@@ -266,3 +268,49 @@ def test_verification_is_on_by_default_in_production_with_mail(monkeypatch, env,
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert Config().VERIFY_EMAIL is on
+
+
+@pytest.fixture
+def link_login(app, mail):
+    """LT_LOGIN=link; the inbox."""
+    app.config.update(LOGIN="link")
+    return mail
+
+
+def test_link_login_mails_a_link_and_the_reply_holds_no_login(app, client, talk, link_login):  # talk first: it registers with a password
+    address = f"{uuid.uuid4().hex[:8]}@example.org"
+    asked = post(client, email=address, name="Ada")
+    assert asked.status_code == 200 and asked.json["action"] == "link"
+    assert "_id" not in asked.json and "Set-Cookie" not in asked.headers
+    assert address in asked.json["text"]
+    browser = app.test_client()
+    signed_in = post(browser, action="login", token=link(link_login, address, "login"))
+    assert signed_in.status_code == 200 and signed_in.json["verified"] is True
+    assert browser.get("/api/user/me").json["name"] == "Ada"
+    assert vote(browser, talk).status_code == 200
+    assert post(browser, action="login", token=link(link_login, address, "login")).status_code == 410
+
+    again = post(client, email=address)  # an existing account: a new link, no name needed
+    assert again.status_code == 200
+    assert post(client, action="login", token=link(link_login, address, "login")).json["_id"] == signed_in.json["_id"]
+
+
+@pytest.mark.parametrize(("fields", "status", "says"), [
+    ({"email": "ada@example.org", "password": "correct horse"}, 400, "no passwords"),
+    ({"email": "nobody@example.org"}, 404, "give your name"),
+    ({"action": "forgot", "email": "ada@example.org"}, 409, "no passwords"),
+])
+def test_link_login_refuses_passwords(client, link_login, fields, status, says):
+    reply = post(client, **fields)
+    assert reply.status_code == status and says in reply.json["text"]
+    assert link_login.messages == []
+
+
+def test_link_login_registering_an_email_never_signed_in_to_replaces_it(app, client, db, link_login):
+    victim = f"victim-{uuid.uuid4().hex[:6]}@example.org"
+    post(client, email=victim, name="Mallory")
+    squatter_link = link(link_login, victim, "login")
+    post(client, email=victim, name="Victoria")
+    assert post(client, action="login", token=squatter_link).status_code == 410
+    assert post(client, action="login", token=link(link_login, victim, "login")).json["name"] == "Victoria"
+    assert db.users.count_documents({"email": victim}) == 1

@@ -7,6 +7,7 @@ from . import links
 SUBJECTS = {
     "verify": "Confirm your email for the lightning talks",
     "reset": "Set a new password for the lightning talks",
+    "login": "Your sign-in link for the lightning talks",
 }
 
 

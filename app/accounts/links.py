@@ -11,6 +11,7 @@ from ..store import tokens
 LIFETIMES = {
     "verify": timedelta(days=2),       # a new attendee may read their mail the next day
     "reset": timedelta(minutes=30),    # sets a password: short, as the mail may sit in an inbox for years
+    "login": timedelta(minutes=30),    # LT_LOGIN=link: signs in, so as short as a reset
 }
 
 

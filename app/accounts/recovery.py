@@ -1,7 +1,7 @@
 """Account recovery: "Forgot your password?" mails a one-time link that lets the owner set a new one."""
 from ..errors import ApiError
 from ..store import users
-from . import letters, links, verification
+from . import letters, links, signin, verification
 
 FORGOT_REPLY = ("If an account has this email, we sent it a link to set a new password. "
                 "The link works once, within 30 minutes.")
@@ -10,6 +10,8 @@ FORGOT_REPLY = ("If an account has this email, we sent it a link to set a new pa
 def forgot(email):
     """Mail a reset link if an account has this email. The caller answers FORGOT_REPLY either way, and the
     rate limits are spent either way, so neither tells whether the email is registered."""
+    if signin.enabled():
+        raise ApiError("This site has no passwords: sign in with a link mailed to you instead.", 409)
     if not letters.available():
         raise ApiError("Resetting a password by email is off on this site: ask an organizer.", 409)
     verification.spend_mail(email)

@@ -6,7 +6,7 @@ from typing import Callable, NamedTuple
 from flask import request
 
 from .. import auth, params
-from ..accounts import recovery, verification
+from ..accounts import recovery, signin, verification
 from ..errors import ApiError
 
 
@@ -46,7 +46,20 @@ def reset(values, fields):
     return recovery.reset(_token(values), fields.password(values)), {}
 
 
-ACTIONS = {"verify": verify, "resend": resend, "forgot": forgot, "reset": reset}
+def login(values, fields):
+    """action=login: the link from a sign-in mail (LT_LOGIN=link); logs the clicker in."""
+    return signin.follow(_token(values)), {}
+
+
+def ask_link(values, fields):
+    """LT_LOGIN=link, without an action: mail a sign-in link for `email`, registering it when `name` is given."""
+    if values.get("password"):
+        raise ApiError("This site has no passwords: leave the password out, and we mail you a sign-in link.")
+    name = params.text(values, "name", required=False, max_length=100)
+    return None, {"text": signin.ask(fields.email(values), name, auth.signals())}
+
+
+ACTIONS = {"verify": verify, "resend": resend, "forgot": forgot, "reset": reset, "login": login}
 
 
 def handler(values):

@@ -3,7 +3,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
 
 from .. import auth, eligibility, params, phases, ratelimit
-from ..accounts import verification
+from ..accounts import signin, verification
 from ..errors import ApiError
 from ..store import talks, users, votes
 from . import account_links
@@ -63,6 +63,8 @@ def action():
     linked = account_links.handler(values)
     if linked:
         return _linked_action(*linked, values)
+    if signin.enabled():
+        return _linked_action("link", account_links.ask_link, values)
     email, password = _email(values), _password(values)
     name = params.text(values, "name", required=False, max_length=100)
     ip = request.remote_addr
