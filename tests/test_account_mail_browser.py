@@ -145,3 +145,35 @@ def test_forgot_password_mails_a_link_that_sets_a_new_one(site, inbox, open_page
     used.fill("#reset-password", "yet another password")
     used.click("#reset-form [type=submit]")
     expect(used.locator("#reset-status")).to_contain_text("expired or was already used")
+
+
+@pytest.fixture(scope="module")
+def link_site(tmp_path_factory, inbox):
+    """The site with LT_LOGIN=link: no passwords, sign-in links only."""
+    require("chromium")
+    site = Site(tmp_path_factory.mktemp("linksite"), {
+        "LT_SMTP_HOST": "127.0.0.1", "LT_SMTP_PORT": str(inbox.port), "LT_SMTP_TLS": "none", "LT_LOGIN": "link"})
+    yield site
+    site.stop()
+
+
+def test_link_login_registers_and_signs_in_without_a_password(link_site, inbox, new_context):
+    page = new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.goto(link_site.url + "/")
+    expect(page.locator("#account-password")).to_be_hidden()
+    expect(page.locator("#forgot-open")).to_be_hidden()
+    page.click("#account-switch")
+    address = f"{uuid.uuid4().hex[:10]}@example.org"
+    page.fill("#account-name", "Annie Easley")
+    page.fill("#account-email", address)
+    page.click("#account-submit")
+    expect(page.locator("#account-status")).to_have_text(f"We sent a sign-in link to {address}. It works once, within 30 minutes.")
+    assert_accessible(page)
+
+    _, path = mailed_link(inbox, address, "login")
+    phone = new_context(viewport={"width": 360, "height": 740}).new_page()
+    phone.goto(link_site.url + path)
+    expect(phone.locator("#account-mail-status")).to_have_text("You are signed in.")
+    expect(phone.locator("#me-name")).to_have_text("Annie Easley")
+    expect(phone.locator("#pitch-form")).to_be_visible()
+    screenshot(phone, "account-mail-link-signed-in-360")

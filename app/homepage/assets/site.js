@@ -138,8 +138,13 @@
     if (!ok) return;
     const fields = { email: accountForm.elements.email.value.trim(), password: accountForm.elements.password.value };
     if (registering) fields.name = accountForm.elements.name.value.trim();
+    if (linkLogin) delete fields.password;
     submitting(accountForm, async () => {
-      await post("/api/user/action/", fields);
+      const reply = await post("/api/user/action/", fields);
+      if (reply.action === "link") {  // LT_LOGIN=link: the mailed link signs in (see Account mail)
+        setStatus($("account-status"), reply.text, "success");
+        return;
+      }
       accountForm.reset();
       setAccountMode("login");
       await loadMe();
@@ -478,16 +483,23 @@
   // which browsers never send to a server; it leaves the address bar at once.
 
   const mailSection = $("account-mail");
+  const linkLogin = mailSection.dataset.login === "link";  // LT_LOGIN=link: no passwords at all
+  if (linkLogin) {
+    $("account-password").closest(".field").hidden = true;
+    $("forgot-open").hidden = true;
+  }
   const mailForms = { verify: $("verify-form"), forgot: $("forgot-form"), reset: $("reset-form") };
   const MAIL_HEADINGS = {
     pending: "Confirm your email",
     verify: "Confirm your email",
+    login: "Signing you in",
     forgot: "Forgot your password?",
     reset: "Set a new password",
     done: "Your account",
   };
   let mailPart = null;  // what the section shows: a key of MAIL_HEADINGS, or null when hidden
   let mailToken = null;  // the token of the link being used
+  let mailAction = null;  // what it does: "verify" (confirm the email), "login" or "reset"
 
   function openMail(part, text, kind) {
     mailPart = part;
@@ -546,10 +558,10 @@
   }
 
   async function confirmEmail(password) {
-    const fields = { action: "verify", token: mailToken };
+    const fields = { action: mailAction, token: mailToken };
     if (password) fields.password = password;
     await post("/api/user/action/", fields);
-    await linkUsed("Your email is confirmed: you can vote and pitch.");
+    await linkUsed(mailAction === "login" ? "You are signed in." : "Your email is confirmed: you can vote and pitch.");
   }
 
   mailForms.verify.addEventListener("submit", (event) => {
@@ -573,16 +585,16 @@
   });
 
   async function followMailLink() {
-    const link = /^#(verify|reset)=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+    const link = /^#(verify|reset|login)=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
     if (!link) return;
     history.replaceState(null, "", window.location.pathname + window.location.search);
-    mailToken = link[2];
+    [, mailAction, mailToken] = link;
     if (link[1] === "reset") {
       openMail("reset");
       $("reset-password").focus();
       return;
     }
-    openMail("verify");
+    openMail(mailAction);
     mailForms.verify.hidden = true;  // needed only when this browser is not the one that registered
     try {
       await confirmEmail("");
