@@ -3,6 +3,7 @@
 import email
 import email.policy
 import hashlib
+import json
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -228,6 +229,14 @@ def test_links_point_at_the_site_url_whatever_the_host_header(client, mail, regi
 def test_link_actions_refuse_get(client, action):
     reply = client.get(f"{ACTION}?action={action}&token=abc&email=a@example.org&password=12345678")
     assert reply.status_code == 405 and "POST" in reply.json["text"]
+
+
+@pytest.mark.parametrize("token", ["\ud800" * 20, "x" * 20 + "\u2028", "../" * 10, "a"])
+@pytest.mark.parametrize("action", ["verify", "reset", "login"])
+def test_malformed_tokens_are_refused_without_a_5xx(client, action, token):
+    body = json.dumps({"action": action, "token": token, "password": "new password"})  # \ud800 escaped, as a client may
+    reply = client.post(ACTION, data=body, content_type="application/json")
+    assert reply.status_code in (400, 410)
 
 
 def test_unknown_action_is_refused(client):

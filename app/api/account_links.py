@@ -1,13 +1,17 @@
 """The actions of /api/user/action/ that mail a one-time link or redeem one (`action=...`).
 
 They take POST only: a token or password in a URL would end up in logs and browser history."""
+import re
 from typing import Callable, NamedTuple
 
 from flask import request
 
 from .. import auth, params
-from ..accounts import recovery, signin, verification
+from ..accounts import links, recovery, signin, verification
 from ..errors import ApiError
+
+
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,100}")
 
 
 class Fields(NamedTuple):
@@ -18,7 +22,11 @@ class Fields(NamedTuple):
 
 
 def _token(values):
-    return params.text(values, "token", max_length=100)
+    """The link's token; anything but the URL-safe characters we make them of names no link."""
+    token = params.text(values, "token", max_length=100)
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise links.dead()
+    return token
 
 
 def verify(values, fields):
