@@ -26,7 +26,7 @@ def reset(token, password):
     user = users.find(links.use("reset", token))
     if user is None:
         raise links.dead()
-    if not verification.claimable(user):
+    if not verification.pending(user):
         users.set_password(user["_id"], password)
         users.mark_verified(user["_id"])
         return users.find(user["_id"])

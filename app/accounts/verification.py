@@ -14,7 +14,8 @@ from . import letters, links
 
 
 def pending(user):
-    """Whether this account must still confirm its email before it may act."""
+    """Whether this account must still confirm its email before it may act; while it must, whoever
+    registers its email may replace it (with verification off, even an unconfirmed one may have voted)."""
     return current_app.config["VERIFY_EMAIL"] and not users.is_verified(user)
 
 
@@ -23,11 +24,6 @@ def require(user, doing):
     if pending(user):
         raise ApiError(f"Confirm your email before you {doing}: we sent a link to {user['email']}. Check your "
                        "inbox (and spam folder), or ask for a new link with Resend.", 403)
-
-
-def claimable(user):
-    """Whether someone registering this account's email may replace it: it was never confirmed."""
-    return current_app.config["VERIFY_EMAIL"] and not users.is_verified(user)
 
 
 def spend_mail(email):
@@ -43,7 +39,7 @@ def register(email, password, name, signals):
         return users.register(email, password, name, signals)
     spend_mail(email)
     existing = users.by_email(email)
-    if existing and claimable(existing):
+    if existing and pending(existing):
         # Its id, which the registrant holds as their login, and its links die with it.
         if users.drop_unverified(existing["_id"]):
             links.revoke(existing["_id"])

@@ -47,7 +47,7 @@ def _log_in(email, password, ip, registering=False):
     user, right = users.authenticate(email, password)
     if right:
         return user
-    if user and not (registering and verification.claimable(user)):
+    if user and not (registering and verification.pending(user)):
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
         raise ApiError("Wrong password for this email.", 401)
