@@ -479,7 +479,7 @@
   });
 
   // ---- Account mail: confirming the email, "Forgot your password?", one-time links -------
-  // A mailed link opens this page with its token in the fragment (#verify=... or #reset=...),
+  // A mailed link opens this page with its token in the fragment (#verify=, #reset= or #login=),
   // which browsers never send to a server; it leaves the address bar at once.
 
   const mailSection = $("account-mail");
