@@ -5,6 +5,7 @@ import os
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -73,6 +74,28 @@ def _choice(name, choices, default):
     return value
 
 
+def _flag(name, default):
+    """Read an on/off setting (1/0, true/false, yes/no, on/off); unset or empty gives the default."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+    if value not in words:
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+    return words[value]
+
+
+def _site_url(name):
+    """The site's public address, for links in emails; never taken from a request's Host header,
+    which a client chooses."""
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(f"{name} must be the site's address like https://talks.example.org, not {value!r}")
+    return value
+
+
 class Config:
     """Every setting of the app; a new instance re-reads the environment."""
 
@@ -130,6 +153,15 @@ class Config:
         self.SMTP_USER = env("LT_SMTP_USER", "")
         self.SMTP_PASSWORD = env("LT_SMTP_PASSWORD", "")
         self.MAIL_FROM = env("LT_MAIL_FROM", "lightning-talks@localhost")
+        # Attendee mail (confirming an email, resetting a password) links to this address.
+        self.SITE_URL = _site_url("LT_SITE_URL")
+        # New accounts vote and pitch only after clicking a mailed link: on by default where mail can go out.
+        self.VERIFY_EMAIL = _flag("LT_VERIFY_EMAIL", self.ENV == "production" and bool(self.SMTP_HOST))
+        # Links mailed per address per hour (anyone can ask for one to any address) and per client address.
+        # "link": no passwords at all; attendees sign in by a link mailed to them.
+        self.LOGIN = _choice("LT_LOGIN", ("password", "link"), "password")
+        self.MAILS_PER_EMAIL = int(env("LT_MAILS_PER_EMAIL", "5"))
+        self.MAILS_PER_IP = int(env("LT_MAILS_PER_IP", "50"))
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts none (the client could forge them).
         self.PROXY_COUNT = int(env("LT_PROXY_COUNT", "0"))
         # Milliseconds pymongo waits for a server before the API answers 503.
@@ -156,6 +188,11 @@ class Config:
                 date.fromisoformat(self.EVENT_DATE)
             except ValueError:
                 raise ConfigError(f"LT_EVENT_DATE={self.EVENT_DATE!r} is not a date like 2026-03-14") from None
+        if self.VERIFY_EMAIL and not (self.SMTP_HOST and self.SITE_URL):
+            raise ConfigError("LT_VERIFY_EMAIL needs LT_SMTP_HOST (to send the links) and LT_SITE_URL (where they "
+                              "point, e.g. https://talks.example.org); set both, or LT_VERIFY_EMAIL=0")
+        if self.LOGIN == "link" and not (self.SMTP_HOST and self.SITE_URL):
+            raise ConfigError("LT_LOGIN=link needs LT_SMTP_HOST and LT_SITE_URL to mail the sign-in links")
         if self.TOP_N < 1:
             raise ConfigError("LT_TOP_N must be at least 1")
         dates = [d for d in (self.PITCHING_OPENS, self.VOTING_OPENS, self.VOTING_CLOSES) if d]

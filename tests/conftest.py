@@ -6,6 +6,7 @@ import uuid
 
 import mongomock
 import pytest
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 # Tests configure the app themselves; a developer's environment or .env must not leak in.
@@ -17,7 +18,7 @@ os.environ["LT_RUN_DIR"] = "/nonexistent/tests-must-not-purge-a-running-stack"
 os.environ["LT_ENV_FILE"] = os.devnull
 
 from app import create_app  # noqa: E402
-from app.runtime.embedded import EmbeddedMongo  # noqa: E402
+from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
@@ -76,6 +77,28 @@ def client(app):
 def db(app):
     """The test's database, to check what was stored."""
     return app.extensions["mongo"][app.config["DB_NAME"]]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given, as (recipients, raw message)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(app):
+    """A local SMTP server the app sends through, plain on loopback."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS="none", MAIL_FROM="talks@example.org")
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture

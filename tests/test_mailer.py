@@ -2,35 +2,12 @@
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.organizers import mailer
 from app.runtime.embedded import free_port
 
 ORGANIZER = ("organizer", "organizer")
 HTML = {"Accept": "text/html"}
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(app):
-    """A local SMTP server the app sends through, plain on loopback."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS="none", MAIL_FROM="talks@example.org")
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture

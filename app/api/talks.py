@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import auth, params, phases
+from ..accounts import verification
 from ..errors import ApiError
 from ..homepage import bake
 from ..store import talks, users
@@ -20,6 +21,7 @@ def pitch():
     values = params.fields()
     user = auth.attendee(values)
     phases.require("pitching")
+    verification.require(user, "pitch")
     title = params.text(values, "title", max_length=talks.MAX_TITLE)
     description = params.text(values, "description", max_length=talks.MAX_DESCRIPTION, multiline=True)
     most = current_app.config["PITCHES_PER_USER"]

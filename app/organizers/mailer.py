@@ -1,13 +1,11 @@
 """Telling speakers whether their talk was accepted: only once the vote is over and talks are accepted;
 previewed, sent once per decision, recorded with what was sent."""
 import hashlib
-import smtplib
-import ssl
-from email.message import EmailMessage
 
 from flask import current_app
 
 from .. import phases
+from .. import smtp as mail_server
 from ..errors import ApiError
 from ..store import audit, mails
 from . import event, letters, ranking
@@ -38,7 +36,7 @@ def refusal(messages):
     """Why speakers must not be told yet, or None: sending is off, the vote is not over, nobody is
     accepted (every speaker, the winner too, would hear "not this time"), or the email names an
     event detail that is not set."""
-    if not current_app.config["SMTP_HOST"]:
+    if not mail_server.enabled():
         return "Sending is off: set LT_SMTP_HOST (and LT_MAIL_FROM) first."
     phase = phases.current()
     if phase != "closed":
@@ -63,27 +61,6 @@ def digest(messages):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _connect(config):
-    """An SMTP connection as the settings say: plain, STARTTLS or TLS from the start; logged in if a user is set."""
-    host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], 15
-    if config["SMTP_TLS"] == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-        if config["SMTP_TLS"] == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-    if config["SMTP_USER"]:
-        smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-    return smtp
-
-
-def _email(message, sender):
-    email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = sender, message["to"], message["subject"]
-    email.set_content(message["body"])
-    return email
-
-
 def send(previewed_digest, by):
     """Send what the organizer's preview showed, or refuse: sending is off, or the lineup changed since.
     Returns (sent, failed) lists of messages."""
@@ -103,16 +80,16 @@ def deliver(messages, by):
     config = current_app.config
     sent, failed = [], []
     try:
-        smtp = _connect(config)
-    except (OSError, smtplib.SMTPException) as exc:
+        smtp = mail_server.connect()
+    except mail_server.SendError as exc:
         raise ApiError(f"Could not reach the mail server {config['SMTP_HOST']}:{config['SMTP_PORT']}: {exc}", 502) from None
     with smtp:
         for message in pending(messages):
             if not mails.claim(message["talk"], message["decision"], message["to"], by):
                 continue  # another organizer's send got there first
             try:
-                smtp.send_message(_email(message, config["MAIL_FROM"]))
-            except (OSError, smtplib.SMTPException) as exc:
+                smtp.send_message(mail_server.compose(message["to"], message["subject"], message["body"]))
+            except mail_server.SendError as exc:
                 current_app.logger.warning("mail to %s failed: %s", message["to"], exc)
                 mails.unclaim(message["talk"], message["decision"])
                 failed.append(message)

@@ -23,8 +23,9 @@ def password_matches(user, password):
     return check_password_hash(user["password_hash"], password)
 
 
-def register(email, password, name, signals):
-    """Create an account and return it, or None if the email was taken meanwhile."""
+def register(email, password, name, signals, unverified=False):
+    """Create an account and return it, or None if the email was taken meanwhile.
+    An `unverified` one carries verified=False until its owner clicks the mailed link."""
     user = {
         "_id": str(uuid.uuid4()),
         "email": email,
@@ -33,6 +34,8 @@ def register(email, password, name, signals):
         "created_at": datetime.now(timezone.utc),
         "signup": signals,
     }
+    if unverified:
+        user["verified"] = False
     try:
         get_db().users.insert_one(user)
     except DuplicateKeyError:
@@ -47,6 +50,26 @@ def take_pitch_slot(user_id, most):
     # Accounts from before the count start from 0. (Not one `$or` query: nx-27017 then matches other accounts.)
     users.update_one({"_id": user_id, "pitches": {"$exists": False}}, {"$set": {"pitches": 0}})
     return users.update_one({"_id": user_id, "pitches": {"$lt": most}}, {"$inc": {"pitches": 1}}).matched_count == 1
+
+
+def is_verified(user):
+    """Whether the account's email is confirmed; accounts made without verification count as confirmed."""
+    return user.get("verified", True) is not False
+
+
+def mark_verified(user_id):
+    """Record that the owner of the email clicked its link (the mark is dropped, as on accounts that never needed it)."""
+    get_db().users.update_one({"_id": user_id}, {"$unset": {"verified": ""}})
+
+
+def set_password(user_id, password):
+    """Replace the account's password."""
+    get_db().users.update_one({"_id": user_id}, {"$set": {"password_hash": generate_password_hash(password)}})
+
+
+def drop_unverified(user_id):
+    """Delete this account if it is still unverified (it cannot have voted or pitched); whether it was."""
+    return get_db().users.delete_one({"_id": user_id, "verified": False}).deleted_count == 1
 
 
 def insert_many(users):
