@@ -18,13 +18,19 @@ from .store import indexes, maintenance
 
 
 @contextlib.contextmanager
-def app_context(**options):
-    """An app bound to the configured database (starting the embedded one if needed)."""
+def app_context(offline=False, **options):
+    """An app bound to the database the running site serves (MONGO_URI, or the embedded server of `fab serve` or
+    `fab stack` on this data dir). Only an `offline` task, one that prepares the data a later start serves, may
+    start the embedded database for its own duration; any other refuses, naming the data dir it looked in."""
     config = Config()
-    with embedded.database_uri(config) as uri:
+    with contextlib.ExitStack() as stack:
+        try:
+            uri = stack.enter_context(embedded.database_uri(config, start=offline))
+        except embedded.NotServed as exc:
+            raise click.ClickException(str(exc)) from None
         app = create_app({"MONGO_URI": uri}, **options)
-        with app.app_context():
-            yield app
+        stack.enter_context(app.app_context())
+        yield app
 
 
 @click.group()
@@ -35,7 +41,7 @@ def main():
 @main.command("indexes")
 def apply_indexes():
     """Create any missing index (idempotent)."""
-    with app_context():
+    with app_context(offline=True):
         for name in indexes.apply():
             click.echo(f"index {name}")
 
@@ -43,8 +49,8 @@ def apply_indexes():
 @main.command("tally")
 @click.option("--dry-run", is_flag=True, help="Report drift without fixing it.")
 def tally_command(dry_run):
-    """Recount every talk from the votes and fix any drift."""
-    with app_context():
+    """Recount every talk from the votes and fix any drift (only in the served database; a dry run anywhere)."""
+    with app_context(offline=dry_run):
         drift = tally(fix=not dry_run)
     for talk_id, was, now in drift:
         click.echo(f"{talk_id}: stored {was}, counted {now}{'' if dry_run else ' (fixed)'}")
@@ -76,7 +82,7 @@ def _load_demo(n_users, n_talks, n_votes, seed=None):
 @click.option("--force", is_flag=True, help="Wipe existing users, talks and votes first.")
 def fake_data(n_users, n_talks, n_votes, seed, force):
     """Load realistic demo data; refuses a non-empty database without --force."""
-    with app_context():
+    with app_context(offline=True):
         if not demo.is_empty():
             if not force:
                 raise click.ClickException("the database already has data; add --force to wipe it")
@@ -95,7 +101,7 @@ def _echo_account(row):
 @main.command("check-voters")
 def check_voters():
     """Print suspicious accounts with their reasons, worst first, and whether the top N holds without them."""
-    with app_context() as app:
+    with app_context(offline=True) as app:
         started = time.monotonic()
         report = fraud.screen()
         robustness = fraud.robustness(report, app.config["TOP_N"])
@@ -118,7 +124,7 @@ def check_voters():
 @click.option("--min-score", default=fraud.SUSPECT_SCORE, show_default=True, help="The score that makes a suspect.")
 def remove_fakes(apply_, min_score):
     """Quarantine every suspect account (dry run without --apply): votes stop counting, nothing is deleted."""
-    with app_context():
+    with app_context(offline=not apply_):
         targets = [row for row in fraud.suspects(fraud.screen(), min_score) if not row["quarantined"]]
         for row in targets:
             _echo_account(row)
@@ -131,7 +137,7 @@ def remove_fakes(apply_, min_score):
 @main.command()
 def bake():
     """Render the homepage into www/."""
-    with app_context():
+    with app_context(offline=True):
         click.echo(f"baked {baking.rebake()}")
 
 
@@ -153,7 +159,7 @@ def serve(host, port):
     # reset because a shell's background job inherits it ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with app_context(serve_www=True) as app:
+    with app_context(offline=True, serve_www=True) as app:
         _ready_site()
         click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: /api/dashboard/, "
                    f"user {app.config['DASHBOARD_USER']})\nPress Ctrl-C to stop.")
@@ -171,7 +177,7 @@ def stack(port, workers):
     config = Config()
     settings = production.StackSettings.from_config(
         config, port=port, nginx_port=port + 1, admin_port=port + 3, workers=workers)
-    with app_context() as app:
+    with app_context(offline=True) as app:
         _ready_site()
         try:
             with production.running(settings, config, app.config["MONGO_URI"]) as daemons:
@@ -244,7 +250,7 @@ def db(port):
               show_default=True, help="File to write; - for standard output.")
 def backup_command(output):
     """Write every collection as lossless Extended JSON (talk counts agree with its votes)."""
-    with app_context():
+    with app_context(offline=True):
         text = backup.dump()
     with click.open_file(output, "w", atomic=output != "-") as out:
         out.write(text)
@@ -259,7 +265,7 @@ def restore_command(source, force):
     """Restore a backup file into the database (refuses a non-empty one without --force)."""
     with click.open_file(source) as src:
         text = src.read()
-    with app_context():
+    with app_context(offline=True):
         try:
             counts = backup.load(text, force)
         except backup.RestoreError as exc:

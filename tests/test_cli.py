@@ -97,6 +97,21 @@ def test_fake_data_refuses_to_wipe_without_force(env):
     assert "loaded 7 users, 3 talks, 9 votes" in forced.stdout
 
 
+@pytest.mark.parametrize("task", [["phase", "voting"], ["tally"], ["remove_fakes", "--apply"]])
+def test_tasks_that_change_the_live_site_refuse_when_nothing_serves_the_data_dir(env, tmp_path, task):
+    refused = run(env, *task, check=False)
+    assert refused.returncode != 0
+    assert f"no database is running for the data dir {tmp_path / 'var'}" in refused.stderr
+    assert "fab serve" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "var" / "db").exists()  # no private database was started and changed
+
+
+def test_tasks_that_prepare_data_work_without_a_running_server(env):
+    run(env, "fake_data", "--users", "3", "--sessions", "2", "--votes", "3")
+    assert "0 talk(s) drifted" in run(env, "tally", "--dry-run").stdout
+    assert "would quarantine" in run(env, "remove_fakes").stdout
+
+
 def test_phase_task_rejects_unknown_phases(env):
     refused = run(env, "phase", "party", check=False)
     assert refused.returncode != 0
