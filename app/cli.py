@@ -3,6 +3,7 @@ import contextlib
 import signal
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -141,18 +142,22 @@ def bake():
         click.echo(f"baked {baking.rebake()}")
 
 
-def _ready_site():
-    """Indexes, demo data in an empty database, and a fresh bake: what a served site needs first."""
+def _ready_site(empty):
+    """Indexes, demo data in an empty database (unless `empty`), and a fresh bake: what a served site needs first."""
     indexes.apply()
-    if demo.is_empty():
+    if not empty and demo.is_empty():
         _load_demo(60, 18, 400)
     baking.bake()
+
+
+EMPTY = click.option("--empty", is_flag=True, help="Start without demo data, even on an empty database.")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def serve(host, port):
+@EMPTY
+def serve(host, port, empty):
     """Serve the site (embedded database, demo data on first run); Ctrl-C stops everything."""
     from .runtime.devserver import run
     # Ctrl-C and SIGTERM end in a normal exit, so the embedded database is stopped too; SIGINT is
@@ -160,7 +165,7 @@ def serve(host, port):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with app_context(offline=True, serve_www=True) as app:
-        _ready_site()
+        _ready_site(empty)
         click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: /api/dashboard/, "
                    f"user {app.config['DASHBOARD_USER']})\nPress Ctrl-C to stop.")
         run(app, host, port)
@@ -169,7 +174,8 @@ def serve(host, port):
 @main.command()
 @click.option("--port", default=8080, show_default=True, help="Varnish's port; nginx takes the next one, varnishadm port+3.")
 @click.option("--workers", default=2, show_default=True, help="uWSGI worker processes.")
-def stack(port, workers):
+@EMPTY
+def stack(port, workers, empty):
     """Run the production stack on loopback: Varnish, nginx, uWSGI (and the database); Ctrl-C stops it."""
     from .runtime import stack as production
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -178,7 +184,7 @@ def stack(port, workers):
     settings = production.StackSettings.from_config(
         config, port=port, nginx_port=port + 1, admin_port=port + 3, workers=workers)
     with app_context(offline=True) as app:
-        _ready_site()
+        _ready_site(empty)
         try:
             with production.running(settings, config, app.config["MONGO_URI"]) as daemons:
                 for layer, url in production.urls(settings).items():
@@ -273,3 +279,24 @@ def restore_command(source, force):
         indexes.apply()
         baking.rebake()
     click.echo("restored " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Really empty it (a backup is written first).")
+def reset(force):
+    """Empty the database for a clean start, after writing a backup of it into the data dir's backups/."""
+    with app_context(offline=True) as app:
+        held = ", ".join(f"{n} {name}" for name, n in maintenance.counts().items() if n)
+        if not held:
+            click.echo("the database is already empty")
+            return
+        if not force:
+            raise click.ClickException(f"this deletes {held}; add --force to do it (a backup is written first)")
+        saved = Path(app.config["DATA_DIR"]) / "backups" / f"reset-{datetime.now():%Y%m%d-%H%M%S-%f}.json"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        with click.open_file(saved, "w", atomic=True) as out:
+            out.write(backup.dump())
+        maintenance.empty()
+        baking.rebake()
+    click.echo(f"backed up to {saved}\nemptied the database (it held {held}); "
+               f"undo with `python -m app restore --force {saved}`")
