@@ -2,7 +2,7 @@
 from flask import current_app, render_template
 
 from .. import fraud, mailer, ranking
-from ... import params, phases
+from ... import phases
 from ...config import PHASES
 from ...errors import ApiError
 from ...store import audit, talks, users, votes
@@ -27,11 +27,11 @@ def overview():
     )
 
 
-@bp.route("/talks/<talk_id>/voters", methods=["GET"])
+@bp.route("/talks/<uuid:talk_id>/voters", methods=["GET"])
 def voters_of_talk(talk_id):
     """Who voted for one talk and when; the ranking's rows load this when expanded, so the overview
     stays small at any number of votes."""
-    talk = talks.find(params.identifier({"talk": talk_id}, "talk", ApiError("No such talk.", 404)))
+    talk = talks.find(str(talk_id))
     if talk is None:
         raise ApiError("No such talk.", 404)
     cast = votes.of_talk(talk["_id"])
