@@ -103,6 +103,8 @@ def test_empty_starts_without_demo_data(env, task):
     try:
         assert talk_ids(served.url) == []
         assert get(served.url + "/")[0] == 200  # the site is up: only the demo data is missing
+        run(env, "phase", "closed")  # other tasks find the database this serve or stack runs
+        assert json.loads(get(served.url + "/api/health")[1])["phase"] == "closed"
     finally:
         served.stop()
         if task == "stack":
