@@ -166,7 +166,7 @@ def serve(host, port, empty):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with app_context(offline=True, serve_www=True) as app:
         _ready_site(empty)
-        click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: /api/dashboard/, "
+        click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: http://{host}:{port}/dashboard, "
                    f"user {app.config['DASHBOARD_USER']})\nPress Ctrl-C to stop.")
         run(app, host, port)
 
