@@ -61,16 +61,18 @@ def app_exec(*words):
     os.execv(sys.executable, [sys.executable, "-m", "app", *map(str, words)])
 
 
-@task(help={"port": "port to listen on (8000)", "host": "address to bind (127.0.0.1)"})
-def serve(c, port=8000, host="127.0.0.1"):
-    """Serve the site with the embedded database and demo data; Ctrl-C stops it."""
-    app_exec("serve", "--port", port, "--host", host)
+@task(help={"port": "port to listen on (8000)", "host": "address to bind (127.0.0.1)",
+            "empty": "no demo data, even in an empty database"})
+def serve(c, port=8000, host="127.0.0.1", empty=False):
+    """Serve the site with the embedded database (and demo data unless --empty); Ctrl-C stops it."""
+    app_exec("serve", "--port", port, "--host", host, *(["--empty"] if empty else []))
 
 
-@task(help={"port": "Varnish's port (8080); nginx and uWSGI take the next ones", "workers": "uWSGI workers (2)"})
-def stack(c, port=8080, workers=2):
+@task(help={"port": "Varnish's port (8080); nginx and uWSGI take the next ones", "workers": "uWSGI workers (2)",
+            "empty": "no demo data, even in an empty database"})
+def stack(c, port=8080, workers=2, empty=False):
     """Run Varnish, nginx and uWSGI from confs/ (and the embedded database) on loopback; Ctrl-C stops them."""
-    app_exec("stack", "--port", port, "--workers", workers)
+    app_exec("stack", "--port", port, "--workers", workers, *(["--empty"] if empty else []))
 
 
 @task(help={"pattern": "regex of the URLs to drop (default: all)"})
@@ -115,6 +117,12 @@ def tests(c, args=""):
 def fake_data(c, users=60, sessions=18, votes=400, force=False):
     """Load realistic demo data (refuses a non-empty database without --force)."""
     app_command(c, "fake-data", "--users", users, "--sessions", sessions, "--votes", votes, *(["--force"] if force else []))
+
+
+@task(help={"force": "really empty it"})
+def reset(c, force=False):
+    """Empty the database for a clean start (a backup goes to the data dir's backups/ first)."""
+    app_command(c, "reset", *(["--force"] if force else []))
 
 
 @task(help={"dry_run": "report drift without fixing it"})

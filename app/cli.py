@@ -4,6 +4,7 @@ import getpass
 import signal
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,13 +20,19 @@ from .store import indexes, maintenance
 
 
 @contextlib.contextmanager
-def app_context(**options):
-    """An app bound to the configured database (starting the embedded one if needed)."""
+def app_context(offline=False, **options):
+    """An app bound to the database the running site serves (MONGO_URI, or the embedded server of `fab serve` or
+    `fab stack` on this data dir). Only an `offline` task, one that prepares the data a later start serves, may
+    start the embedded database for its own duration; any other refuses, naming the data dir it looked in."""
     config = Config()
-    with embedded.database_uri(config) as uri:
+    with contextlib.ExitStack() as stack:
+        try:
+            uri = stack.enter_context(embedded.database_uri(config, start=offline))
+        except embedded.NotServed as exc:
+            raise click.ClickException(str(exc)) from None
         app = create_app({"MONGO_URI": uri}, **options)
-        with app.app_context():
-            yield app
+        stack.enter_context(app.app_context())
+        yield app
 
 
 @click.group()
@@ -36,7 +43,7 @@ def main():
 @main.command("indexes")
 def apply_indexes():
     """Create any missing index (idempotent)."""
-    with app_context():
+    with app_context(offline=True):
         for name in indexes.apply():
             click.echo(f"index {name}")
 
@@ -44,8 +51,8 @@ def apply_indexes():
 @main.command("tally")
 @click.option("--dry-run", is_flag=True, help="Report drift without fixing it.")
 def tally_command(dry_run):
-    """Recount every talk from the votes and fix any drift."""
-    with app_context():
+    """Recount every talk from the votes and fix any drift (only in the served database; a dry run anywhere)."""
+    with app_context(offline=dry_run):
         drift = tally(fix=not dry_run)
     for talk_id, was, now in drift:
         click.echo(f"{talk_id}: stored {was}, counted {now}{'' if dry_run else ' (fixed)'}")
@@ -77,7 +84,7 @@ def _load_demo(n_users, n_talks, n_votes, seed=None):
 @click.option("--force", is_flag=True, help="Wipe existing users, talks and votes first.")
 def fake_data(n_users, n_talks, n_votes, seed, force):
     """Load realistic demo data; refuses a non-empty database without --force."""
-    with app_context():
+    with app_context(offline=True):
         if not demo.is_empty():
             if not force:
                 raise click.ClickException("the database already has data; add --force to wipe it")
@@ -96,7 +103,7 @@ def _echo_account(row):
 @main.command("check-voters")
 def check_voters():
     """Print suspicious accounts with their reasons, worst first, and whether the top N holds without them."""
-    with app_context() as app:
+    with app_context(offline=True) as app:
         started = time.monotonic()
         report = fraud.screen()
         robustness = fraud.robustness(report, app.config["TOP_N"])
@@ -119,7 +126,7 @@ def check_voters():
 @click.option("--min-score", default=fraud.SUSPECT_SCORE, show_default=True, help="The score that makes a suspect.")
 def remove_fakes(apply_, min_score):
     """Quarantine every suspect account (dry run without --apply): votes stop counting, nothing is deleted."""
-    with app_context():
+    with app_context(offline=not apply_):
         targets = [row for row in fraud.suspects(fraud.screen(), min_score) if not row["quarantined"]]
         for row in targets:
             _echo_account(row)
@@ -132,31 +139,35 @@ def remove_fakes(apply_, min_score):
 @main.command()
 def bake():
     """Render the homepage into www/."""
-    with app_context():
+    with app_context(offline=True):
         click.echo(f"baked {baking.rebake()}")
 
 
-def _ready_site():
-    """Indexes, demo data in an empty database, and a fresh bake: what a served site needs first."""
+def _ready_site(empty):
+    """Indexes, demo data in an empty database (unless `empty`), and a fresh bake: what a served site needs first."""
     indexes.apply()
-    if demo.is_empty():
+    if not empty and demo.is_empty():
         _load_demo(60, 18, 400)
     baking.bake()
+
+
+EMPTY = click.option("--empty", is_flag=True, help="Start without demo data, even on an empty database.")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def serve(host, port):
+@EMPTY
+def serve(host, port, empty):
     """Serve the site (embedded database, demo data on first run); Ctrl-C stops everything."""
     from .runtime.devserver import run
     # Ctrl-C and SIGTERM end in a normal exit, so the embedded database is stopped too; SIGINT is
     # reset because a shell's background job inherits it ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with app_context(serve_www=True) as app:
-        _ready_site()
-        click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: /api/dashboard/, "
+    with app_context(offline=True, serve_www=True) as app:
+        _ready_site(empty)
+        click.echo(f"Lightning talks on http://{host}:{port}/  (dashboard: http://{host}:{port}/dashboard, "
                    f"user {app.config['DASHBOARD_USER']})\nPress Ctrl-C to stop.")
         run(app, host, port)
 
@@ -164,7 +175,8 @@ def serve(host, port):
 @main.command()
 @click.option("--port", default=8080, show_default=True, help="Varnish's port; nginx takes the next one, varnishadm port+3.")
 @click.option("--workers", default=2, show_default=True, help="uWSGI worker processes.")
-def stack(port, workers):
+@EMPTY
+def stack(port, workers, empty):
     """Run the production stack on loopback: Varnish, nginx, uWSGI (and the database); Ctrl-C stops it."""
     from .runtime import stack as production
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -172,8 +184,8 @@ def stack(port, workers):
     config = Config()
     settings = production.StackSettings.from_config(
         config, port=port, nginx_port=port + 1, admin_port=port + 3, workers=workers)
-    with app_context() as app:
-        _ready_site()
+    with app_context(offline=True) as app:
+        _ready_site(empty)
         try:
             with production.running(settings, config, app.config["MONGO_URI"]) as daemons:
                 for layer, url in production.urls(settings).items():
@@ -245,7 +257,7 @@ def db(port):
               show_default=True, help="File to write; - for standard output.")
 def backup_command(output):
     """Write every collection as lossless Extended JSON (talk counts agree with its votes)."""
-    with app_context():
+    with app_context(offline=True):
         text = backup.dump()
     with click.open_file(output, "w", atomic=output != "-") as out:
         out.write(text)
@@ -260,7 +272,7 @@ def restore_command(source, force):
     """Restore a backup file into the database (refuses a non-empty one without --force)."""
     with click.open_file(source) as src:
         text = src.read()
-    with app_context():
+    with app_context(offline=True):
         try:
             counts = backup.load(text, force)
         except backup.RestoreError as exc:
@@ -268,3 +280,24 @@ def restore_command(source, force):
         indexes.apply()
         baking.rebake()
     click.echo("restored " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Really empty it (a backup is written first).")
+def reset(force):
+    """Empty the database for a clean start, after writing a backup of it into the data dir's backups/."""
+    with app_context(offline=True) as app:
+        held = ", ".join(f"{n} {name}" for name, n in maintenance.counts().items() if n)
+        if not held:
+            click.echo("the database is already empty")
+            return
+        if not force:
+            raise click.ClickException(f"this deletes {held}; add --force to do it (a backup is written first)")
+        saved = Path(app.config["DATA_DIR"]) / "backups" / f"reset-{datetime.now():%Y%m%d-%H%M%S-%f}.json"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        with click.open_file(saved, "w", atomic=True) as out:
+            out.write(backup.dump())
+        maintenance.empty()
+        baking.rebake()
+    click.echo(f"backed up to {saved}\nemptied the database (it held {held}); "
+               f"undo with `python -m app restore --force {saved}`")

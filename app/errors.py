@@ -1,7 +1,10 @@
-"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status."""
-from flask import jsonify
+"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status.
+
+A browser on an address that has HTML pages (the dashboard) gets the same text as a page instead."""
+from flask import current_app, jsonify, render_template, request
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 class ApiError(Exception):
     """Raised by views and the data layer for a refusal the user should read."""
@@ -22,8 +25,33 @@ def error_response(text, status, headers=None):
     return response
 
 
+def html_pages(app, prefix, template):
+    """Answer browsers' errors under this path prefix with `template` (given `status` and `text`)."""
+    app.extensions.setdefault("error_pages", {})[prefix] = template
+
+
+def _page_template():
+    """The error page's template when a browser asks an address that has pages, else None (JSON)."""
+    # Browsers name text/html; API clients name JSON or send */*, which best_match gives to JSON.
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        return None
+    pages = current_app.extensions.get("error_pages", {})
+    return next((template for prefix, template in pages.items() if request.path.startswith(prefix)), None)
+
+
+def _reply(text, status, headers=None):
+    """The error as JSON, or as a page for a browser on an address that has pages."""
+    template = _page_template()
+    if template is None:
+        return error_response(text, status, headers)
+    page = current_app.response_class(render_template(
+        template, status=status, reason=HTTP_STATUS_CODES.get(status, "Error"), text=text), status, headers or {})
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
 def _api_error(exc):
-    return error_response(exc.text, exc.status, exc.headers)
+    return _reply(exc.text, exc.status, exc.headers)
 
 
 def _http_error(exc):
@@ -34,7 +62,7 @@ def _http_error(exc):
     }.get(exc.code, exc.description)
     # Keep the headers that carry meaning (Allow, WWW-Authenticate), not the HTML content type.
     kept = {k: v for k, v in exc.get_headers() if k in ("Allow", "WWW-Authenticate")}
-    return error_response(text, exc.code, kept)
+    return _reply(text, exc.code, kept)
 
 
 def init_app(app):
@@ -46,4 +74,4 @@ def init_app(app):
     @app.errorhandler(ConnectionFailure)
     def _database_down(exc):
         app.logger.error("database unavailable: %s", exc.__class__.__name__)
-        return error_response("The database is unavailable; please try again in a moment.", 503, {"Retry-After": "5"})
+        return _reply("The database is unavailable; please try again in a moment.", 503, {"Retry-After": "5"})

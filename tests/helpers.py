@@ -1,5 +1,8 @@
-"""Helpers for tests that drive real programs (nginx, Varnish, sshd, Chromium...)."""
+"""Helpers for tests: skipping or failing without real programs (nginx, Varnish, sshd, Chromium...), and
+reading the dashboard's error replies."""
+import html
 import os
+import re
 import shutil
 
 import pytest
@@ -21,3 +24,10 @@ def unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def error_text(reply):
+    """The error a reply shows: the JSON's text for API clients, the error page's message for browsers."""
+    if reply.is_json:
+        return reply.json["text"]
+    return html.unescape(re.search(r'<p class="big">(.*?)</p>', reply.get_data(as_text=True), re.S).group(1))

@@ -1,9 +1,11 @@
 """`fab serve` and the other tasks, run as a user runs them, on a throwaway data dir."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.runtime.embedded import free_port
+from tests.helpers import require
 
 ROOT = Path(__file__).resolve().parent.parent
 FAB = str(Path(sys.executable).with_name("fab"))
@@ -19,7 +22,8 @@ FAB = str(Path(sys.executable).with_name("fab"))
 @pytest.fixture
 def env(tmp_path):
     """The environment of a user whose data lives in a fresh temp dir."""
-    return {**os.environ, "LT_DATA_DIR": str(tmp_path / "var"), "LT_WWW_DIR": str(tmp_path / "www")}
+    return {**os.environ, "LT_DATA_DIR": str(tmp_path / "var"), "LT_WWW_DIR": str(tmp_path / "www"),
+            "LT_RUN_DIR": str(tmp_path / "run")}
 
 
 def run(env, *words, check=True):
@@ -36,12 +40,12 @@ def get(url):
 
 
 class Served:
-    """`fab serve` running in the background."""
+    """`fab serve` (or `fab stack`) running in the background."""
 
-    def __init__(self, env):
+    def __init__(self, env, task="serve", *options):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([FAB, "serve", "--port", str(self.port)], cwd=ROOT, env=env,
+        self.process = subprocess.Popen([FAB, task, "--port", str(self.port), *options], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 90
         while True:
@@ -88,6 +92,44 @@ def test_serve_starts_the_site_with_demo_data_and_keeps_it(env, tmp_path):
         again.stop()
 
 
+@pytest.mark.parametrize("task", ["serve", "stack"])
+def test_empty_starts_without_demo_data(env, task):
+    if task == "stack":
+        require("nginx", "varnishd", "openssl")
+        run_dir = Path(tempfile.mkdtemp(prefix="lt-stack-"))  # not pytest's: its 0700 parents keep Varnish out
+        run_dir.chmod(0o755)
+        env = {**env, "LT_RUN_DIR": str(run_dir)}
+    served = Served(env, task, "--empty")
+    try:
+        assert talk_ids(served.url) == []
+        assert get(served.url + "/")[0] == 200  # the site is up: only the demo data is missing
+        run(env, "phase", "closed")  # other tasks find the database this serve or stack runs
+        assert json.loads(get(served.url + "/api/health")[1])["phase"] == "closed"
+    finally:
+        served.stop()
+        if task == "stack":
+            shutil.rmtree(run_dir)
+
+
+def test_reset_backs_up_then_empties_the_database(env, tmp_path):
+    run(env, "fake_data", "--users", "5", "--sessions", "3", "--votes", "6")
+    refused = run(env, "reset", check=False)
+    assert refused.returncode != 0
+    assert "5 users" in refused.stderr and "--force" in refused.stderr
+    done = run(env, "reset", "--force").stdout
+    saved = Path(done.split("backed up to ")[1].split("\n")[0])
+    assert saved.parent == tmp_path / "var" / "backups"
+    kept = json.loads(saved.read_text())["collections"]
+    assert (len(kept["users"]), len(kept["sessions"]), len(kept["votes"])) == (5, 3, 6)
+    assert "already empty" in run(env, "reset", "--force").stdout
+    # Empty now: demo data loads without --force, and the backup brings back what was there.
+    run(env, "fake_data", "--users", "2", "--sessions", "1", "--votes", "1")
+    app_command = [sys.executable, "-m", "app"]
+    subprocess.run([*app_command, "restore", "--force", str(saved)], cwd=ROOT, env=env, check=True, capture_output=True)
+    restored = subprocess.run([*app_command, "backup"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    assert json.loads(restored.stdout)["collections"]["users"] == kept["users"]
+
+
 def test_fake_data_refuses_to_wipe_without_force(env):
     run(env, "fake_data", "--users", "5", "--sessions", "2", "--votes", "4")
     refused = run(env, "fake-data", "--users", "5", "--sessions", "2", "--votes", "4", check=False)
@@ -95,6 +137,21 @@ def test_fake_data_refuses_to_wipe_without_force(env):
     assert "--force" in refused.stderr
     forced = run(env, "fake_data", "--users", "7", "--sessions", "3", "--votes", "9", "--force")
     assert "loaded 7 users, 3 talks, 9 votes" in forced.stdout
+
+
+@pytest.mark.parametrize("task", [["phase", "voting"], ["tally"], ["remove_fakes", "--apply"]])
+def test_tasks_that_change_the_live_site_refuse_when_nothing_serves_the_data_dir(env, tmp_path, task):
+    refused = run(env, *task, check=False)
+    assert refused.returncode != 0
+    assert f"no database is running for the data dir {tmp_path / 'var'}" in refused.stderr
+    assert "fab serve" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "var" / "db").exists()  # no private database was started and changed
+
+
+def test_tasks_that_prepare_data_work_without_a_running_server(env):
+    run(env, "fake_data", "--users", "3", "--sessions", "2", "--votes", "3")
+    assert "0 talk(s) drifted" in run(env, "tally", "--dry-run").stdout
+    assert "would quarantine" in run(env, "remove_fakes").stdout
 
 
 def test_phase_task_rejects_unknown_phases(env):

@@ -6,6 +6,8 @@ import pytest
 from app.organizers import mailer
 from app.runtime.embedded import free_port
 
+from .helpers import error_text
+
 ORGANIZER = ("organizer", "organizer")
 HTML = {"Accept": "text/html"}
 
@@ -89,7 +91,7 @@ def test_sending_is_off_without_an_smtp_host(app, client, lineup, csrf_token):
     assert "Sending is off" in page and digest is None
     reply = client.post("/api/dashboard/speakers/send", auth=ORGANIZER, data={"digest": "0" * 64})
     assert reply.status_code == 409
-    assert "LT_SMTP_HOST" in reply.json["text"]
+    assert "LT_SMTP_HOST" in error_text(reply)
 
 
 def test_an_unreachable_server_sends_nothing_and_records_nothing(app, client, db, lineup, csrf_token):
@@ -115,7 +117,7 @@ def test_sending_is_refused_until_voting_is_closed(client, inbox, lineup, csrf_t
     page, offered = preview(client)
     assert f"Not yet: {reason}" in page and offered is None  # the reason, and no Send button
     reply = send(client, csrf_token, digest)
-    assert reply.status_code == 409 and reason in reply.json["text"]
+    assert reply.status_code == 409 and reason in error_text(reply)
     assert inbox.messages == []
 
 
@@ -126,7 +128,7 @@ def test_sending_is_refused_before_any_talk_is_accepted(app, client, db, inbox, 
     with app.app_context():
         digest = mailer.digest(mailer.pending(mailer.outbox()))  # a Send for exactly these messages
     reply = send(client, csrf_token, digest)
-    assert reply.status_code == 409 and "No talk is accepted yet" in reply.json["text"]
+    assert reply.status_code == 409 and "No talk is accepted yet" in error_text(reply)
     assert inbox.messages == []
 
 
@@ -180,7 +182,7 @@ def test_wording_is_previewed_unsaved_then_stored_and_sent_as_stored(client, db,
 def test_bad_wording_is_refused_and_nothing_is_stored(client, db, lineup, csrf_token, changes, text):
     reply = client.post("/api/dashboard/speakers/wording", auth=ORGANIZER, headers=HTML,
                         data={"csrf_token": csrf_token, "intent": "save", **wording(**changes)})
-    assert reply.status_code == 400 and text in reply.json["text"]
+    assert reply.status_code == 400 and text in error_text(reply)
     assert db.settings.find_one({"_id": "mail_wording"}) is None
 
 
@@ -193,4 +195,4 @@ def test_event_details_set_on_the_dashboard_win_over_the_settings(client, db, in
     assert db.audit.find_one({"action": "event details"})["target"] == "EuroPython"
     bad = client.post("/api/dashboard/event", auth=ORGANIZER, headers=HTML,
                       data={"csrf_token": csrf_token, "date": "next Friday"})
-    assert bad.status_code == 400 and "not a date" in bad.json["text"]
+    assert bad.status_code == 400 and "not a date" in error_text(bad)

@@ -299,6 +299,12 @@ def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, c
     assert call(settings.nginx_port, "GET", "/api/dashboard/", headers=headers).status == status
 
 
+@pytest.mark.parametrize("path", ["/dashboard", "/dashboard/", "/api/dashboard"])
+def test_short_dashboard_addresses_redirect_through_the_stack(settings, varnish, path):
+    reply = get(settings, path)
+    assert reply.status in (301, 308)
+    assert reply.headers["Location"] == "/api/dashboard/"
+
 
 def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(settings, nginx):
     def status(password, source):

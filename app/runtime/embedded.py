@@ -101,12 +101,21 @@ def running_uri(data_dir):
     return uri if ping(uri) else None
 
 
+class NotServed(RuntimeError):
+    """No database runs for this data dir, and the task must not start a private one."""
+
+
 @contextlib.contextmanager
-def database_uri(config):
-    """MONGO_URI if set; else the running embedded server; else one started for the duration."""
+def database_uri(config, start=True):
+    """MONGO_URI if set; else the embedded server running on the data dir (under `fab serve` or `fab stack`);
+    else, when `start`, one started for the duration. Without `start`, NotServed: a change made in a database
+    nobody serves would be reported done while the site never sees it."""
     uri = config.MONGO_URI or running_uri(config.DATA_DIR)
     if uri:
         yield uri
         return
+    if not start:
+        raise NotServed(f"no database is running for the data dir {config.DATA_DIR} (LT_DATA_DIR) and MONGO_URI is "
+                        "unset: start `fab serve` or `fab stack` with this data dir first, then run this again")
     with EmbeddedMongo(config.DATA_DIR) as server:
         yield server.uri

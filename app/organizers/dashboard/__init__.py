@@ -2,13 +2,21 @@
 
 nginx proxies all of /api/dashboard/ to the app, so the page's CSS and JS are served from here
 too, under the same login."""
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 
-from ... import auth
+from ... import auth, errors
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard", static_folder="static")
 
-from . import actions, csrf, downloads, pages  # noqa: E402,F401  (each registers its routes on bp)
+from . import actions, csrf, downloads, guide, pages  # noqa: E402,F401  (each registers its routes on bp)
+
+
+@bp.record_once
+def _on_the_app(state):
+    """Browsers get error pages (not JSON) under the dashboard's prefix, and the short /dashboard leads to it."""
+    errors.html_pages(state.app, bp.url_prefix, "dashboard/error.html")
+    state.app.add_url_rule("/dashboard", "dashboard_short", lambda: redirect(url_for("dashboard.overview"), 301),
+                           strict_slashes=False)
 
 
 @bp.before_request

@@ -22,10 +22,10 @@ def switch_phase():
     return _done(".overview", {"phase": now})
 
 
-@bp.route("/talks/<talk_id>/<any(accepted, hidden):field>", methods=["POST"])
+@bp.route("/talks/<uuid:talk_id>/<any(accepted, hidden):field>", methods=["POST"])
 def moderate(talk_id, field):
     """Set a talk's `accepted` or `hidden` to value=1/0."""
-    talk_id = params.identifier({"talk": talk_id}, "talk", ApiError("No such talk.", 404))
+    talk_id = str(talk_id)  # ids are stored as UUID strings; routing already refused anything else with a 404
     value = params.flag(params.fields(), "value")
     if value is None:
         raise ApiError("Missing value: 1 or 0.")

@@ -70,11 +70,11 @@ def programme_page():
                            moved=request.args.get("moved", ""), direction=request.args.get("direction", ""))
 
 
-@bp.route("/talks/<talk_id>/voters", methods=["GET"])
+@bp.route("/talks/<uuid:talk_id>/voters", methods=["GET"])
 def voters_of_talk(talk_id):
     """Who voted for one talk and when; the ranking's rows load this when expanded, so the overview
     stays small at any number of votes."""
-    talk = talks.find(params.identifier({"talk": talk_id}, "talk", ApiError("No such talk.", 404)))
+    talk = talks.find(str(talk_id))
     if talk is None:
         raise ApiError("No such talk.", 404)
     cast = votes.of_talk(talk["_id"])
