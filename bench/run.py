@@ -15,7 +15,7 @@ import click
 
 from app import create_app, demo
 from app.config import ROOT, Config
-from app.counts.tally import tally
+from app.counts.ledger import tally
 from app.homepage.bake import bake
 from app.organizers import fraud
 from app.runtime import stack

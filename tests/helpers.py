@@ -1,6 +1,7 @@
 """Helpers for tests that drive real programs (nginx, Varnish, sshd, Chromium...)."""
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +22,11 @@ def unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def waiting_for_recount(app):
+    """The talks the app's files ask a recount of: failed writes' and those of votes whose process died, sorted."""
+    folder = Path(app.config["DATA_DIR"]) / f"counts-{app.config['DB_NAME']}"
+    names = os.listdir(folder) if folder.exists() else []
+    return sorted(name.split(".")[-2] for name in names
+                  if name.endswith(".recount") or not Path(f"/proc/{name.split('.')[0]}").exists())
