@@ -41,7 +41,7 @@ def _started(pid):
     """When process `pid` started (clock ticks since boot), or None if it is gone; with the pid it names one process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone before, or while, it was read
         return None
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, starttime, counting from the state after the name
 
@@ -64,26 +64,39 @@ def _files():
     found = []
     for name in names:
         parts = name.split(".")
+        if len(parts) < 3 or parts[-1] not in (VOTING, TO_RECOUNT):
+            continue  # not ours (an editor's or a copy's)
         alive = parts[-1] == VOTING and _started(parts[0]) == parts[1]
         found.append((parts[-2], folder / name, alive))
     return found
 
 
+def _create(path):
+    """An empty file, its folder made first if missing; no descriptor is kept, so nothing leaks per app."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except FileNotFoundError:  # the first vote of this database
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def _note(talk_id):
-    """Leave a file that asks for a recount of this talk."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{uuid.uuid4().hex}.{talk_id}.{TO_RECOUNT}").touch(0o600)
+    """Leave a file that asks for a recount of this talk, synced to disk: this path is rare."""
+    path = _folder() / f"{uuid.uuid4().hex}.{talk_id}.{TO_RECOUNT}"
+    _create(path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
     current_app.extensions.pop("repaired_at", None)  # this process repairs on its next request
 
 
 @contextlib.contextmanager
 def _writing(talk_id):
     """Around a vote's writes: a file that says, if it outlives them, that the talk needs a recount."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_this_process()}.{threading.get_native_id()}.{talk_id}.{VOTING}"
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # no descriptor is kept: nothing to leak per app
+    path = _folder() / f"{_this_process()}.{threading.get_native_id()}.{talk_id}.{VOTING}"
+    _create(path)
     try:
         yield
     except BaseException:  # the database failed, or anything else, between the two writes

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pymongo import ReturnDocument
 
 from ..db import get_db
+from . import one_of
 
 # How long a talk's fields may be: the API checks them, the pitch form counts down to them.
 MAX_TITLE, MAX_DESCRIPTION = 200, 5000
@@ -86,7 +87,7 @@ def shown_count(talk_id):
 
 def counts(talk_ids=None):
     """(stored count, `seq`) by _id, of these talks or of every one; `seq` is None before a count's first change."""
-    query = {} if talk_ids is None else {"_id": {"$in": list(talk_ids)}}
+    query = {} if talk_ids is None else {"_id": one_of(talk_ids)}
     return {t["_id"]: (t.get("votes", 0), t.get("seq")) for t in get_db().sessions.find(query, {"votes": 1, "seq": 1})}
 
 

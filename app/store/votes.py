@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from ..db import get_db
+from . import one_of
 
 # Votes stored before quarantine existed have no `counted` field, and count.
 COUNTED = {"counted": {"$ne": False}}
@@ -47,7 +48,7 @@ def talks_voted_by(user_id):
 
 def counts_by_talk(talk_ids=None):
     """How many counted vote documents each talk has (of these talks, or of all), in one aggregation."""
-    match = COUNTED if talk_ids is None else {"session": {"$in": list(talk_ids)}, **COUNTED}
+    match = COUNTED if talk_ids is None else {"session": one_of(talk_ids), **COUNTED}
     pipeline = [{"$match": match}, {"$group": {"_id": "$session", "n": {"$sum": 1}}}]
     return {row["_id"]: row["n"] for row in get_db().votes.aggregate(pipeline)}
 
