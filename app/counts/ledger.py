@@ -121,21 +121,23 @@ def cast(user, talk_id, want=None, signals=None):
     None if there is no such talk to vote on. A quarantined user's vote is kept but not counted.
 
     Two commands: the vote document, then the count (which also checks the talk, so a vote for no
-    talk is taken back); a toggle that finds no vote to remove takes one more."""
+    talk is taken back); a toggle that finds a vote to remove takes one more."""
     counted = not user.get("quarantined")
     with _writing(talk_id):
-        if want is not True:  # A toggle tries removal first: whether it removed one says which way to go.
-            removed = votes.remove(user["_id"], talk_id)
-            if removed is not None or want is False:
-                count = _counted(talk_id, -_weight(removed))
-                if count is None and removed is not None:
-                    votes.put_back(removed)
-                return None if count is None else (False, count)
-        added = votes.add(user["_id"], talk_id, signals or {}, counted)
-        count = _counted(talk_id, int(added and counted))
-        if count is None and added:
-            votes.remove(user["_id"], talk_id)
-        return None if count is None else (True, count)
+        # A toggle tries adding first, and whether it added one says which way to go: the embedded
+        # server answers a duplicate insert from its index, but a delete that matches nothing by scanning.
+        if want is not False:
+            added = votes.add(user["_id"], talk_id, signals or {}, counted)
+            if added or want is True:
+                count = _counted(talk_id, int(added and counted))
+                if count is None and added:
+                    votes.remove(user["_id"], talk_id)
+                return None if count is None else (True, count)
+        removed = votes.remove(user["_id"], talk_id)
+        count = _counted(talk_id, -_weight(removed))
+        if count is None and removed is not None:
+            votes.put_back(removed)
+        return None if count is None else (False, count)
 
 
 def set_counted(user_ids, counted):
