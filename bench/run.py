@@ -246,7 +246,8 @@ def table(results, quoted):
     ours, original = results["votes_vs_original"]["ours"], results["votes_vs_original"]["original"]
     lines.append(f"| toggles at 16 concurrent, uWSGI direct: ours / original algorithm | {ours['per_second']} / "
                  f"{original['per_second']} req/s |")
-    lines.append(f"| the embedded server's single write (`$inc` by _id), 16 concurrent | {results['single_op_rps']} ops/s |")
+    lines.append(f"| the embedded server's single write (`$inc` by _id), 16 concurrent | "
+                 f"{results['single_op_rps']} ops/s |")
     for row in results["polling"]:
         lines.append(f"| {row['pages']} pages polling every 2 s ({row['client_rps']} req/s): backend req/s | {row['backend_rps']} |")
     lines.append(f"| 10k users, 1k talks, 100k votes: tally / per-document recount (scaled from "

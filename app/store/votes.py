@@ -53,17 +53,21 @@ def counts_by_talk(talk_ids=None):
     return {row["_id"]: row["n"] for row in get_db().votes.aggregate(pipeline)}
 
 
+def _not_yet(counted):
+    """The votes not in the `counted` state."""
+    return {"counted": False} if counted else COUNTED
+
+
 def of_users_to_flip(user_ids, counted):
     """These users' votes that are not yet in the `counted` state: [{_id, session}]."""
-    other_state = {"counted": False} if counted else COUNTED
-    return list(get_db().votes.find({"user": {"$in": list(user_ids)}, **other_state}, {"session": 1}))
+    return list(get_db().votes.find({"user": {"$in": list(user_ids)}, **_not_yet(counted)}, {"session": 1}))
 
 
 def flip(vote_id, counted):
     """Put one vote in the `counted` state if it is still in the other one; True if it changed.
     A concurrent unvote reads `counted` as it deletes, so exactly one of the two moves the count."""
-    other_state = {"counted": False} if counted else COUNTED
-    return get_db().votes.update_one({"_id": vote_id, **other_state}, {"$set": {"counted": counted}}).modified_count == 1
+    result = get_db().votes.update_one({"_id": vote_id, **_not_yet(counted)}, {"$set": {"counted": counted}})
+    return result.modified_count == 1
 
 
 def per_hour():
