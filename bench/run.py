@@ -124,7 +124,8 @@ def single_op_rps(mongo_uri, seconds, concurrency=16):
 
 def bulk_figures(mongo_uri, www):
     """tally, check_voters and a bake on 10,000 users, 1,000 talks and 100,000 votes."""
-    app = create_app({"MONGO_URI": mongo_uri, "DB_NAME": "bench_bulk", "WWW_DIR": www})
+    # Batches of 5,000 documents take longer than a request may wait (4 s) on a busy machine.
+    app = create_app({"MONGO_URI": mongo_uri, "DB_NAME": "bench_bulk", "WWW_DIR": www, "DB_TIMEOUT_MS": 60_000})
     with app.app_context():
         indexes.apply()
         started = time.perf_counter()
