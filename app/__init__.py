@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import db, errors, headers, origins
 from .api import health, talks, users, votes
 from .config import Config
-from .counts import recounts
+from .counts import ledger
 from .homepage import site
 from .organizers import dashboard
 
@@ -20,7 +20,7 @@ def create_app(config=None, client=None, serve_www=False):
     errors.init_app(app)
     headers.init_app(app)
     app.before_request(origins.refuse_cross_site)
-    recounts.init_app(app)
+    ledger.init_app(app)
     for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.

@@ -1,9 +1,9 @@
 """A lossless JSON backup of the database (MongoDB Extended JSON), and its restore."""
-from collections import Counter
 from datetime import datetime, timezone
 
 from bson import json_util
 
+from .counts import ledger
 from .store import snapshots
 
 FORMAT = "lightning-talks-backup"
@@ -15,18 +15,9 @@ class RestoreError(ValueError):
     """The file is not a backup, or the target is not empty."""
 
 
-def _recounted(talks, votes):
-    """Talks with `votes` recomputed from the votes in the same backup, so the pair is consistent
-    even if votes arrived while the collections were being read one after another."""
-    counted = Counter(v["session"] for v in votes if v.get("counted", True) is not False)
-    return [{**talk, "votes": counted.get(talk["_id"], 0)} for talk in talks]
-
-
 def dump():
     """The whole database as a backup document (a str of Extended JSON)."""
     collections = {name: snapshots.documents(name) for name in snapshots.collection_names()}
-    if "sessions" in collections:
-        collections["sessions"] = _recounted(collections["sessions"], collections.get("votes", []))
     document = {"format": FORMAT, "version": 1, "created_at": datetime.now(timezone.utc), "collections": collections}
     return json_util.dumps(document, json_options=JSON_OPTIONS)
 
@@ -45,4 +36,7 @@ def load(text, force=False):
         raise RestoreError(f"the database already has data in {', '.join(occupied)}; add --force to replace it")
     for name, docs in collections.items():
         snapshots.replace(name, docs)
+    # Votes may have arrived while the collections were read one after another: the tally makes
+    # the restored counts equal the restored votes.
+    ledger.tally()
     return {name: len(docs) for name, docs in collections.items()}

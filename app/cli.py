@@ -11,7 +11,7 @@ import click
 
 from . import backup, create_app, demo
 from .config import PHASES, Config
-from .counts.tally import tally
+from .counts.ledger import tally
 from .homepage import bake as baking
 from .homepage import varnish as varnish_client
 from .organizers import fraud, moderation

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from faker import Faker
 from werkzeug.security import generate_password_hash
 
-from .counts.tally import tally
+from .counts.ledger import tally
 from .store import talks, users, votes
 
 DEMO_PASSWORD = "lightning"

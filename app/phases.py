@@ -1,4 +1,5 @@
 """Which phase the site is in: pitching, then voting, then closed."""
+import time
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -7,6 +8,8 @@ from .config import PHASES
 from .errors import ApiError
 from .store import overrides
 
+# An organizer's switch reaches the other workers within this many seconds; each vote need not ask.
+OVERRIDE_CACHE_SECONDS = 1.0
 CLOSED_TEXT = {
     "pitching": "Pitching is closed.",
     "voting": "Voting is not open.",
@@ -30,10 +33,20 @@ def resolve(config, override, now):
     return config["PHASE"] or override or from_schedule(config, now) or "pitching"
 
 
+def _override():
+    """The organizer's phase, read at most once a second per app."""
+    now = time.monotonic()
+    cached = current_app.extensions.get("phase_override")
+    if cached is None or now >= cached[1]:
+        cached = (overrides.phase_override(), now + OVERRIDE_CACHE_SECONDS)
+        current_app.extensions["phase_override"] = cached
+    return cached[0]
+
+
 def current():
     """The phase in force now."""
     config = current_app.config
-    override = None if config["PHASE"] else overrides.phase_override()
+    override = None if config["PHASE"] else _override()
     return resolve(config, override, datetime.now(timezone.utc))
 
 
@@ -57,4 +70,5 @@ def switch(phase, by):
         overrides.set_phase_override(phase, by)
     else:
         raise ApiError(f"Unknown phase {phase!r}: use one of {', '.join(PHASES)} or schedule.")
+    current_app.extensions.pop("phase_override", None)  # this worker sees its own switch at once
     return current()

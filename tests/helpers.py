@@ -4,6 +4,7 @@ import html
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,11 @@ def error_text(reply):
     if reply.is_json:
         return reply.json["text"]
     return html.unescape(re.search(r'<p class="big">(.*?)</p>', reply.get_data(as_text=True), re.S).group(1))
+
+
+def waiting_for_recount(app):
+    """The talks the app's files ask a recount of: failed writes' and those of votes whose process died, sorted."""
+    folder = Path(app.config["DATA_DIR"]) / f"counts-{app.config['DB_NAME']}"
+    names = os.listdir(folder) if folder.exists() else []
+    return sorted(name.split(".")[-2] for name in names
+                  if name.endswith(".recount") or not Path(f"/proc/{name.split('.')[0]}").exists())

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from app import backup, demo
-from app.counts.tally import tally
+from app.counts.ledger import tally
 from app.store import indexes
 
 

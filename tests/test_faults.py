@@ -22,13 +22,13 @@ from urllib.parse import urlencode
 import pytest
 
 from app import create_app
-from app.counts.tally import tally
+from app.counts.ledger import tally
 from app.homepage import bake
 from app.runtime import stack
 from app.runtime.embedded import EmbeddedMongo, free_port
-from app.store import indexes, journal, talks, users, votes
+from app.store import indexes, talks, users, votes
 
-from .helpers import require
+from .helpers import require, waiting_for_recount
 
 ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="faults-organizer-secret",
                             PURGE_SECRET="faults-purge-secret-0123456789abcdef")
@@ -240,17 +240,11 @@ def workers(master):
     return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
-def dead_intents(site):
-    """Intent files left by dead processes, not yet moved into the journal."""
-    data_dir = site.config["DATA_DIR"]
-    return [path for path in data_dir.glob("*.intent") if not Path(f"/proc/{path.name.rsplit('.', 2)[-2]}").exists()]
-
-
 def consistent(site):
     """Once the app has recounted what the faults left (it does so by itself, on requests such as
     Varnish's probe), whether every count equals its counted vote documents."""
     with site.app_context():
-        wait_until(lambda: not journal.waiting() and not dead_intents(site))
+        wait_until(lambda: not waiting_for_recount(site))
         return tally(fix=False) == []
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from app import demo
-from app.counts.tally import tally
+from app.counts.ledger import cast, tally
 from app.organizers import fraud, moderation
-from app.store import votes
+from app.store import users
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGANIZER = ("organizer", "organizer")
@@ -72,8 +72,8 @@ def test_quarantine_changes_counts_exactly_and_release_restores_them(app, client
 
         # A quarantined puppet's new vote is stored but not counted; taking it back changes nothing either.
         puppet, talk = sorted(scenario["ring"])[0], scenario["displaced"]
-        assert votes.cast(puppet, talk, True, counted=False) == (True, scenario["before"][talk])
-        assert votes.cast(puppet, talk, False) == (False, scenario["before"][talk])
+        assert cast(users.find(puppet), talk, True) == (True, scenario["before"][talk])
+        assert cast(users.find(puppet), talk, False) == (False, scenario["before"][talk])
 
         assert moderation.release(scenario["ring"], "test") == len(scenario["ring"])
         assert counts(db) == with_ring

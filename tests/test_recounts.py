@@ -1,12 +1,17 @@
-"""Half-applied votes: journaled outside the database and recounted on the next request."""
+"""Half-applied votes: left in files outside the database and recounted on the next requests."""
 import os
 import signal
 
+import mongomock
 import pytest
 from pymongo.errors import AutoReconnect
 
-from app.counts.tally import tally
-from app.store import journal, talks, users, votes
+from app import create_app
+from app.counts import ledger
+from app.counts.ledger import tally
+from app.store import talks, users, votes
+
+from .helpers import waiting_for_recount
 
 SIGNALS = {"ip": "127.0.0.1", "ua": "test", "fingerprint": ""}
 
@@ -31,16 +36,15 @@ def voter(ctx):
 @pytest.fixture
 def count_fails(monkeypatch):
     """The database dies after the vote document is written and before the count moves."""
-    def dead(talk_id, delta):
+    def dead(talk_id, delta, shown_only=True):
         raise AutoReconnect("connection closed")
-    monkeypatch.setattr(talks, "add_votes", dead)
+    monkeypatch.setattr(talks, "move_count", dead)
     return monkeypatch
 
 
-def journaled(app):
-    """The journal's lines."""
-    path = app.config["DATA_DIR"] / f"recount-{app.config['DB_NAME']}.journal"
-    return path.read_text().split() if path.exists() else []
+def stored(talk_id):
+    """The talk's stored count."""
+    return talks.counts([talk_id])[talk_id][0]
 
 
 def test_a_half_applied_vote_is_recounted_on_the_next_request(app, client, set_phase, talk, voter, count_fails):
@@ -48,82 +52,110 @@ def test_a_half_applied_vote_is_recounted_on_the_next_request(app, client, set_p
     set_phase("voting")
     reply = client.post("/api/vote/action/", data={"session": talk, "vote": "1"})
     assert (reply.status_code, reply.json["success"]) == (503, False)
-    assert (talks.votes_of(talk), tally(fix=False), journaled(app)) == (0, [(talk, 0, 1)], [talk])
+    assert (stored(talk), tally(fix=False), waiting_for_recount(app)) == (0, [(talk, 0, 1)], [talk])
     count_fails.undo()
     assert client.get("/api/health").status_code == 200
-    assert (talks.votes_of(talk), tally(fix=False), journaled(app)) == (1, [], [])
+    assert (stored(talk), tally(fix=False), waiting_for_recount(app)) == (1, [], [])
 
 
 @pytest.mark.parametrize("want", [True, False, None])
-def test_a_failed_cast_journals_its_talk(app, talk, voter, count_fails, want):
+def test_a_failed_cast_leaves_its_talk_to_recount(app, talk, voter, count_fails, want):
     if want is not True:
         votes.insert_many([{"_id": "v", "user": voter["_id"], "session": talk, "counted": True}])
-        talks.set_count(talk, 1)
+        talks.set_count_if(talk, None, 1)
     with pytest.raises(AutoReconnect):
-        votes.cast(voter["_id"], talk, want, SIGNALS, mark=0)
-    assert journaled(app) == [talk]
+        ledger.cast(voter, talk, want, SIGNALS)
+    assert waiting_for_recount(app) == [talk]
 
 
 def test_a_recount_gives_way_to_a_count_that_moved(talk, voter):
-    seq = talks.count_version(talk)
-    votes.cast(voter["_id"], talk, True, SIGNALS)
+    seq = talks.counts([talk])[talk][1]
+    ledger.cast(voter, talk, True, SIGNALS)
     assert not talks.set_count_if(talk, seq, 5)
-    assert talks.votes_of(talk) == 1
-    assert talks.set_count_if(talk, talks.count_version(talk), 1)
+    assert stored(talk) == 1
+    assert talks.set_count_if(talk, talks.counts([talk])[talk][1], 1)
 
 
-def test_a_vote_in_flight_during_a_recount_journals_its_talk(app, talk, voter, monkeypatch):
-    inc = talks.add_votes
+def test_a_recount_gives_way_to_a_vote_in_flight(app, talk, voter, monkeypatch):
+    move = talks.move_count
+    found = []
 
-    def recount_first(talk_id, delta):
-        assert votes.recount(talk_id)  # between the vote's document and its $inc
-        return inc(talk_id, delta)
-    mark = talks.votable(talk)
-    monkeypatch.setattr(talks, "add_votes", recount_first)
-    assert votes.cast(voter["_id"], talk, True, SIGNALS, mark=mark) == (True, 2)  # counted twice, for now
-    assert journaled(app) == [talk]
+    def recount_first(talk_id, delta, shown_only=True):
+        found.extend(tally())  # between the vote's document and its $inc
+        return move(talk_id, delta, shown_only)
+    monkeypatch.setattr(talks, "move_count", recount_first)
+    assert ledger.cast(voter, talk, True, SIGNALS) == (True, 1)  # not counted twice
+    assert found == [(talk, 0, 1)]
+    assert waiting_for_recount(app) == [talk]  # the recount it gave way to is still asked for
     monkeypatch.undo()
-    with app.test_request_context():
-        app.preprocess_request()
-    assert (talks.votes_of(talk), journaled(app)) == (1, [])
+    assert ledger.repair()
+    assert (stored(talk), tally(fix=False), waiting_for_recount(app)) == (1, [], [])
 
 
-def test_a_vote_without_a_recount_meanwhile_journals_nothing(app, talk, voter):
-    assert votes.cast(voter["_id"], talk, True, SIGNALS, mark=talks.votable(talk)) == (True, 1)
-    assert journaled(app) == []
+def test_a_vote_without_trouble_leaves_nothing_to_recount(app, talk, voter):
+    assert ledger.cast(voter, talk, True, SIGNALS) == (True, 1)
+    assert waiting_for_recount(app) == []
+    assert list((app.config["DATA_DIR"] / f"counts-{app.config['DB_NAME']}").iterdir()) == []
 
 
-def test_a_talk_noted_while_draining_stays(ctx, app, talk):
-    journal.note(talk)
-    journal.note("other")
+def test_a_recount_asked_for_during_a_repair_stays(app, talk, voter, monkeypatch):
+    def dead(*args, **kwargs):
+        raise AutoReconnect("connection closed")
+    count = votes.counts_by_talk
 
-    def recount(talk_id):
-        journal.note("later")
-        journal.drain(pytest.fail)  # another process's drain waits for the next request
-        return talk_id == talk
-    journal.drain(recount)
-    assert journaled(app) == ["other", "later", "later"]
+    def another_vote_fails(talk_ids=None):
+        monkeypatch.setattr(votes, "counts_by_talk", count)
+        with pytest.raises(AutoReconnect), monkeypatch.context() as inner:
+            inner.setattr(talks, "move_count", dead)
+            ledger.cast(voter, talk, False, SIGNALS)  # while the repair counts, another vote fails
+        return count(talk_ids)
+    with pytest.raises(AutoReconnect), monkeypatch.context() as first:
+        first.setattr(talks, "move_count", dead)
+        ledger.cast(voter, talk, True, SIGNALS)
+    assert waiting_for_recount(app) == [talk]
+    monkeypatch.setattr(votes, "counts_by_talk", another_vote_fails)
+    assert ledger.repair()
+    assert waiting_for_recount(app) == [talk]  # the second failure's file outlives the repair that began before it
+    assert ledger.repair()
+    assert (stored(talk), tally(fix=False), waiting_for_recount(app)) == (0, [], [])
 
 
-def test_a_failed_recount_leaves_the_journal(ctx, app, talk, monkeypatch):
-    def down(talk_id):
+def test_a_failed_recount_leaves_the_talk_waiting(app, talk, voter, count_fails):
+    with pytest.raises(AutoReconnect):
+        ledger.cast(voter, talk, True, SIGNALS)
+    count_fails.undo()
+
+    def down(talk_ids=None):
         raise AutoReconnect("connection refused")
-    journal.note(talk)
-    monkeypatch.setattr(votes, "recount", down)
+    count_fails.setattr(votes, "counts_by_talk", down)
     with pytest.raises(AutoReconnect), app.test_request_context():
         app.preprocess_request()
-    assert journaled(app) == [talk]
+    assert waiting_for_recount(app) == [talk]
 
 
-def test_a_process_that_died_mid_vote_has_its_talk_journaled(ctx, app, talk):
+def test_a_process_that_died_mid_vote_has_its_talk_recounted(app, talk, voter):
+    votes.add(voter["_id"], talk, SIGNALS, True)  # the document the dying process wrote
     pid = os.fork()  # as uWSGI forks its workers
     if pid == 0:
         try:
-            journal.intend(talk)
-            os.kill(os.getpid(), signal.SIGKILL)  # SIGKILLed between the vote's two writes
+            with ledger._writing(talk):
+                os.kill(os.getpid(), signal.SIGKILL)  # SIGKILLed between the vote's two writes
         finally:
             os._exit(1)
     assert os.waitpid(pid, 0)[1] == signal.SIGKILL
-    journal.recover()
-    assert journaled(app) == [talk]
-    assert list(app.config["DATA_DIR"].glob("*.intent")) == []
+    assert (tally(fix=False), waiting_for_recount(app)) == ([(talk, 0, 1)], [talk])
+    assert ledger.repair()
+    assert (stored(talk), tally(fix=False), waiting_for_recount(app)) == (1, [], [])
+
+
+def test_apps_keep_no_file_open(tmp_path):
+    def open_files():
+        return len(os.listdir("/proc/self/fd"))
+    before = open_files()
+    for n in range(3):
+        app = create_app({"DB_NAME": f"fd{n}", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data"},
+                         client=mongomock.MongoClient())
+        with app.app_context():
+            speaker = users.register(f"s{n}@example.org", "12345678", "Speaker", SIGNALS)
+            assert ledger.cast(speaker, talks.create(speaker, "T", "D"), True, SIGNALS) == (True, 1)
+    assert open_files() == before

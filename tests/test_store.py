@@ -1,6 +1,7 @@
 """The data layer's rules, as fast single-threaded unit tests on mongomock."""
 import pytest
 
+from app.counts import ledger
 from app.store import talks, users, votes
 
 SIGNALS = {"ip": "127.0.0.1", "ua": "test", "fingerprint": ""}
@@ -40,9 +41,9 @@ def test_find_never_returns_the_password_hash(speaker):
 def test_cast_sets_or_toggles(speaker, wants, expect):
     talk = talks.create(speaker, "T", "D")
     for want in wants:
-        result = votes.cast(speaker["_id"], talk, want, SIGNALS)
+        result = ledger.cast(speaker, talk, want, SIGNALS)
     assert result == expect
-    assert talks.votes_of(talk) == expect[1]
+    assert talks.shown_count(talk) == expect[1]
     assert votes.talks_voted_by(speaker["_id"]) == ([talk] if expect[0] else [])
 
 
@@ -51,8 +52,9 @@ def test_hidden_talks_leave_the_public_views(speaker, mock_app):
     mock_app.extensions["mongo"]["unit"].sessions.update_one({"_id": hidden}, {"$set": {"hidden": True}})
     assert [t["_id"] for t in talks.public_list()] == [shown]
     assert talks.public_one(hidden) is None
-    assert talks.votable(hidden) is None
-    assert talks.votable(shown) == 0
+    assert ledger.cast(speaker, hidden, True, SIGNALS) is None
+    assert ledger.cast(speaker, shown, True, SIGNALS) == (True, 1)
+    assert votes.talks_voted_by(speaker["_id"]) == [shown]  # the vote for the hidden talk was taken back
 
 
 def test_public_talks_carry_no_private_fields(speaker):

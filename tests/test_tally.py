@@ -1,6 +1,6 @@
 """Tally: recounting every talk from the votes and repairing drift."""
 from app import demo
-from app.counts.tally import tally
+from app.counts.ledger import tally
 
 
 def test_tally_fixes_and_reports_drift(app, db):

@@ -1,5 +1,8 @@
 """/api/vote/action/: toggling and setting votes while voting is open."""
 import pytest
+from pymongo import MongoClient, monitoring
+
+from app import create_app
 
 VOTE = "/api/vote/action/"
 
@@ -84,3 +87,46 @@ def test_get_never_uses_the_cookie(client, voter_and_talk):
     _, talk = voter_and_talk
     reply = client.get(VOTE, query_string={"session": talk})
     assert reply.status_code == 401
+
+
+class CommandCounter(monitoring.CommandListener):
+    """The database commands a client sends, by name (the driver's own handshakes left out)."""
+
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        if event.command_name not in ("hello", "ismaster", "isMaster", "ping", "endSessions"):
+            self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def counted_client(tmp_path, mongo_uri, app):
+    """(a test client of an app on the test's database whose commands are counted, the counter)."""
+    counter = CommandCounter()
+    mongo = MongoClient(mongo_uri, event_listeners=[counter], uuidRepresentation="standard", tz_aware=True)
+    counted = create_app({"MONGO_URI": mongo_uri, "DB_NAME": app.config["DB_NAME"], "WWW_DIR": tmp_path / "www",
+                          "DATA_DIR": tmp_path / "data"}, client=mongo)
+    yield counted.test_client(), counter
+    mongo.close()
+
+
+@pytest.mark.parametrize("sequence", [["1"], ["1", "0"], ["1", "1"], ["0"]])
+def test_a_vote_takes_at_most_three_database_commands(client, counted_client, register, pitch, sequence):
+    talk = pitch(register())
+    voter = register()
+    # The organizer's phase, not LT_PHASE: reading it is part of a vote's path.
+    client.post("/api/dashboard/phase", data={"phase": "voting"}, auth=("organizer", "organizer"))
+    counted, counter = counted_client
+    counted.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": "0"})  # warms caches
+    for want in sequence:
+        counter.names.clear()
+        reply = counted.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": want})
+        assert reply.json["success"] is True
+        assert len(counter.names) <= 3, counter.names

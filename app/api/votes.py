@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 
 from .. import auth, eligibility, params, phases
 from ..accounts import verification
-from ..store import talks, votes
+from ..counts import ledger
 from .talks import no_such_talk
 
 bp = Blueprint("votes", __name__)
@@ -17,14 +17,12 @@ def vote():
     talk_id = params.identifier(values, "session", no_such_talk())
     want = params.flag(values, "vote")
     phases.require("voting")
-    mark = talks.votable(talk_id)
-    if mark is None:
-        raise no_such_talk()
     eligibility.require(user["email"], "vote")
     verification.require(user, "vote")
-    # A quarantined account's vote is kept but not counted.
-    voted, count = votes.cast(user["_id"], talk_id, want, auth.signals(), counted=not user.get("quarantined"),
-                              mark=mark)
+    result = ledger.cast(user, talk_id, want, auth.signals())
+    if result is None:
+        raise no_such_talk()
+    voted, count = result
     reply = {"success": True, "action": "create vote" if voted else "delete vote"}
     if phases.counts_shown("voting"):  # With LT_SHOW_COUNTS=after the count stays secret too.
         reply["votes"] = count

@@ -1,1 +1,1 @@
-"""Keeping vote counts exact: recounts after a crash and the full tally."""
+"""Keeping vote counts exact: casting votes, quarantine flips, recounts after a crash, the full tally."""

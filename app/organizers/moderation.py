@@ -2,7 +2,8 @@
 from .. import phases
 from ..errors import ApiError
 from ..homepage import bake
-from ..store import audit, talks, users, votes
+from ..counts import ledger
+from ..store import audit, talks, users
 
 TALK_ACTIONS = {  # (field, value): what the audit log calls it
     ("accepted", True): "accept", ("accepted", False): "unaccept",
@@ -67,7 +68,7 @@ def release(user_ids, by):
 def _set_quarantine(user_ids, quarantined, by, reason):
     # The flag goes first, so a vote cast meanwhile is already stored as (un)counted.
     changed = users.set_quarantined(user_ids, quarantined)
-    flipped = votes.set_counted(changed, not quarantined)
+    flipped = ledger.set_counted(changed, not quarantined)
     contacts = users.contacts(changed)
     action = "quarantine" if quarantined else "release"
     for user_id in changed:

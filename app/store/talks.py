@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pymongo import ReturnDocument
 
 from ..db import get_db
+from . import one_of
 
 # How long a talk's fields may be: the API checks them, the pitch form counts down to them.
 MAX_TITLE, MAX_DESCRIPTION = 200, 5000
@@ -55,15 +56,6 @@ def public_one(talk_id, with_counts=True):
     return _public(talk) if talk else None
 
 
-def votable(talk_id):
-    """The recount mark of this talk if it exists and is shown, so it can be voted on; else None.
-
-    The vote reads it before writing, and votes.cast compares it with the mark after (see recount)."""
-    # find_one, not count_documents: the embedded server answers a count by scanning (20x slower).
-    talk = get_db().sessions.find_one({"_id": talk_id, **VISIBLE}, {"recounts": 1})
-    return talk.get("recounts", 0) if talk else None
-
-
 def by_speaker(user_id, with_counts=True):
     """The talks this user pitched, newest first, as the public list shows them."""
     cursor = get_db().sessions.find({"user": user_id, **VISIBLE}, _fields(with_counts)).sort("created_at", -1)
@@ -75,44 +67,34 @@ def ranking():
     return list(get_db().sessions.find({}).sort([("votes", -1), ("created_at", 1)]))
 
 
-def add_votes(talk_id, delta):
-    """Change a talk's count atomically; return the new count and the talk's recount mark.
+def move_count(talk_id, delta, shown_only=True):
+    """Change a talk's count atomically (a shown talk's, unless not shown_only); the new count, or None if no such talk.
 
-    Every change of a count also moves `seq`, so that a recount can tell it happened (see recount)."""
+    Every change of a count also moves `seq`, so that a recount can tell it happened (counts.ledger)."""
     talk = get_db().sessions.find_one_and_update(
-        {"_id": talk_id}, {"$inc": {"votes": delta, "seq": 1}}, {"votes": 1, "recounts": 1},
+        {"_id": talk_id, **(VISIBLE if shown_only else {})}, {"$inc": {"votes": delta, "seq": 1}}, {"votes": 1},
         return_document=ReturnDocument.AFTER,
     )
-    return (talk["votes"], talk.get("recounts", 0)) if talk else (0, 0)
+    return talk["votes"] if talk else None
 
 
-def votes_of(talk_id):
-    """A talk's stored count."""
-    talk = get_db().sessions.find_one({"_id": talk_id}, {"votes": 1})
-    return talk["votes"] if talk else 0
+def shown_count(talk_id):
+    """A shown talk's stored count, or None if there is no such talk to vote on."""
+    # find_one, not count_documents: the embedded server answers a count by scanning (20x slower).
+    talk = get_db().sessions.find_one({"_id": talk_id, **VISIBLE}, {"votes": 1})
+    return talk["votes"] if talk else None
 
 
-def counts():
-    """Every talk's stored count, by _id."""
-    return {t["_id"]: t.get("votes", 0) for t in get_db().sessions.find({}, {"votes": 1})}
-
-
-def set_count(talk_id, votes):
-    """Overwrite a talk's count (tally's repair); moving the recount mark makes a vote in flight report it."""
-    get_db().sessions.update_one({"_id": talk_id}, {"$set": {"votes": votes}, "$inc": {"seq": 1, "recounts": 1}})
-
-
-def count_version(talk_id):
-    """The `seq` of a talk's count (None before its first change), or False if there is no such talk."""
-    talk = get_db().sessions.find_one({"_id": talk_id}, {"seq": 1})
-    return talk.get("seq") if talk else False
+def counts(talk_ids=None):
+    """(stored count, `seq`) by _id, of these talks or of every one; `seq` is None before a count's first change."""
+    query = {} if talk_ids is None else {"_id": one_of(talk_ids)}
+    return {t["_id"]: (t.get("votes", 0), t.get("seq")) for t in get_db().sessions.find(query, {"votes": 1, "seq": 1})}
 
 
 def set_count_if(talk_id, seq, votes):
-    """Overwrite the count only if it has not changed since `seq` was read, moving the recount mark; True if done."""
+    """Overwrite the count only if it has not changed since `seq` was read; True if done."""
     unchanged = {"seq": seq} if seq is not None else {"seq": {"$exists": False}}
-    result = get_db().sessions.update_one({"_id": talk_id, **unchanged},
-                                          {"$set": {"votes": votes}, "$inc": {"seq": 1, "recounts": 1}})
+    result = get_db().sessions.update_one({"_id": talk_id, **unchanged}, {"$set": {"votes": votes}, "$inc": {"seq": 1}})
     return result.matched_count == 1
 
 
