@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent
 PYTHON = shlex.quote(sys.executable)
 ENVIRONMENTS = ROOT / "deploy.toml"
 BACKUPS = ROOT / "backups"
+NO_TESTS_SELECTED = 5  # pytest's exit status when --args leaves none of a run's tests
 
 
 def servers(c):
@@ -105,11 +106,17 @@ def bench(c, quick=False):
         c.run(f"{PYTHON} -m bench.run" + (" --quick" if quick else ""), pty=sys.stdin.isatty())
 
 
-@task(aliases=["test"], help={"args": "extra pytest arguments, e.g. '-k vote -x'"})
-def tests(c, args=""):
-    """Run the whole test suite."""
+@task(aliases=["test"], help={"fast": "skip the tests marked daemons, browser, deploy or slow (what a deploy runs)",
+                               "args": "extra pytest arguments, e.g. '-k vote -x'"})
+def tests(c, fast=False, args=""):
+    """Run the tests in parallel, then the load tests on their own (--fast: the quick set, which a deploy runs)."""
+    runs = [steps.pytest_command(steps.FAST_TESTS)] if fast else [
+        steps.pytest_command("not alone"), steps.pytest_command("alone", parallel=False)]
     with c.cd(str(ROOT)):
-        c.run(f"{PYTHON} -m pytest {args}", pty=sys.stdin.isatty())
+        for command in runs:
+            done = c.run(f"{command} {args}", pty=sys.stdin.isatty(), warn=True)
+            if done.exited not in (0, NO_TESTS_SELECTED):
+                raise Exit(code=done.exited)
 
 
 @task(
@@ -179,7 +186,7 @@ def setup(c):
         "set up" if steps.setup(server, requirements) else "already set up, nothing changed")))
 
 
-@task(help={"skip_tests": "do not run the tests here first",
+@task(help={"skip_tests": "do not run the fast tests here first",
             "branch": "have the servers git-clone this branch of the environment's repo, instead of rsyncing this commit"})
 def deploy(c, skip_tests=False, branch=None):
     """Ship this commit as a new release, switch to it and check it; roll back if the check fails."""

@@ -113,6 +113,8 @@ class Config:
         self.DASHBOARD_USER = env("LT_DASHBOARD_USER", "organizer")
         self.DASHBOARD_PASSWORD = env("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD)
         self.SECRET_KEY = env("LT_SECRET_KEY", DEV_SECRET_KEY)
+        # How new passwords are hashed; a stored hash of any method still verifies.
+        self.PASSWORD_HASH = env("LT_PASSWORD_HASH", PASSWORD_HASH).strip()
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
         self.EVENT_NAME = env("LT_EVENT_NAME", "Lightning talks")
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()

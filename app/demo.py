@@ -5,7 +5,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from faker import Faker
-from werkzeug.security import generate_password_hash
 
 from .counts.ledger import tally
 from .store import talks, users, votes
@@ -42,7 +41,7 @@ def make(n_users, n_talks, n_votes, seed=None):
     rng, fake = random.Random(seed), Faker()
     fake.seed_instance(seed)
     start = datetime.now(timezone.utc) - timedelta(days=3)
-    password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: demo accounts share it
+    password_hash = users.hash_password(DEMO_PASSWORD)  # one hash: demo accounts share it
     user_docs = [{
         "_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "email": f"demo{i}.{fake.user_name()}@example.org".lower(),

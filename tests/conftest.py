@@ -16,12 +16,28 @@ for _name in list(os.environ):
 os.environ["LT_DATA_DIR"] = "/nonexistent/tests-must-not-use-var"
 os.environ["LT_RUN_DIR"] = "/nonexistent/tests-must-not-purge-a-running-stack"
 os.environ["LT_ENV_FILE"] = os.devnull
+# Production's scrypt costs ~0.1 s of CPU per hash and dominated the suite; the servers tests start inherit this.
+os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 
 from app import create_app  # noqa: E402
 from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
+# Under pytest-xdist, files holding these marks go to the workers first, longest first, so that the workers
+# finish together instead of one starting the two-minute deploy tests last.
+LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker, order the tests longest first (the order the controller hands files out in)."""
+    if hasattr(config, "workerinput"):  # a run in one process keeps the files' order: quick failures come first
+        items.sort(key=_rank)
+
+
+def _rank(item):
+    """Where a test's first mark stands in LONGEST_FIRST; unmarked tests come last."""
+    return next((n for n, name in enumerate(LONGEST_FIRST) if item.get_closest_marker(name)), len(LONGEST_FIRST))
 
 
 @pytest.fixture(scope="session")

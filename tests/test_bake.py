@@ -184,6 +184,7 @@ def test_vote_reply_keeps_the_count_secret_when_hidden(app, client, register, pi
     assert ("votes" in reply.json) == has_count
 
 
+@pytest.mark.slow
 def test_bake_of_1000_talks_is_fast(app, capsys):
     now = datetime.now(timezone.utc)
     with app.app_context():

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 XSS = "<script>alert(1)</script>"
 LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
+pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
 
 
 class Site:

@@ -17,6 +17,7 @@ from tests.helpers import require
 
 ROOT = Path(__file__).resolve().parent.parent
 FAB = str(Path(sys.executable).with_name("fab"))
+pytestmark = pytest.mark.slow  # each test runs fab in a new process, which takes seconds
 
 
 @pytest.fixture
@@ -68,6 +69,7 @@ def talk_ids(url):
     return sorted(t["_id"] for t in json.loads(get(f"{url}/api/session/")[1])["sessions"])
 
 
+@pytest.mark.daemons
 def test_serve_starts_the_site_with_demo_data_and_keeps_it(env, tmp_path):
     served = Served(env)
     try:
@@ -92,6 +94,7 @@ def test_serve_starts_the_site_with_demo_data_and_keeps_it(env, tmp_path):
         again.stop()
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("task", ["serve", "stack"])
 def test_empty_starts_without_demo_data(env, task):
     if task == "stack":
@@ -130,6 +133,7 @@ def test_reset_backs_up_then_empties_the_database(env, tmp_path):
     assert json.loads(restored.stdout)["collections"]["users"] == kept["users"]
 
 
+@pytest.mark.daemons
 def test_fake_data_refuses_to_wipe_without_force(env):
     run(env, "fake_data", "--users", "5", "--sessions", "2", "--votes", "4")
     refused = run(env, "fake-data", "--users", "5", "--sessions", "2", "--votes", "4", check=False)
@@ -172,3 +176,17 @@ def test_fab_lists_the_seed_tasks():
     listing = run(os.environ, "--list").stdout
     for name in ("serve", "tests", "fake-data", "tally", "phase", "bake", "indexes"):
         assert name in listing
+
+
+def test_fast_tests_leave_out_daemons_browser_deploy_and_slow_ones():
+    listed = run(os.environ, "tests", "--fast", "--args", "--collect-only -q").stdout
+    assert "tests/test_store.py::" in listed and "tests/test_stack.py::test_votes_take_the_write_concern" in listed
+    left_out = ("test_deploy.py::", "test_browser.py::", "test_faults.py::test_200", "test_fuzz.py::", "test_cli.py::")
+    assert [name for name in left_out if name in listed] == []
+
+
+def test_tests_run_the_load_tests_after_the_others_on_their_own():
+    listed = run(os.environ, "tests", "--args", "--collect-only -q -k test_200_voters").stdout
+    load_test = "tests/test_faults.py::test_200_voters_at_once"
+    # The parallel run selects nothing, which is no failure; the run on its own, after it, lists the load test.
+    assert listed.count(load_test) == 1 and listed.index("no tests collected") < listed.index(load_test)

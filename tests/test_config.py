@@ -10,6 +10,10 @@ from app.config import Config, ConfigError
     ({"LT_VOTING_OPENS": "2026-03-07", "LT_VOTING_CLOSES": "2026-03-05"}, "in order"),
     ({"LT_SHOW_COUNTS": "sometimes"}, "LT_SHOW_COUNTS"),
     ({"LT_PURGE_SECRET": 'x" || "'}, "LT_PURGE_SECRET"),  # would break out of the VCL's string
+    ({"LT_PASSWORD_HASH": "md5"}, "LT_PASSWORD_HASH"),
+    ({"LT_PASSWORD_HASH": "pbkdf2:sha256:0"}, "LT_PASSWORD_HASH"),
+    ({"LT_ENV": "production", "LT_SECRET_KEY": "k" * 32, "LT_DASHBOARD_PASSWORD": "p" * 16,
+      "LT_PASSWORD_HASH": "pbkdf2:sha256:1"}, "LT_PASSWORD_HASH"),
 ])
 def test_unsafe_or_malformed_settings_are_refused(monkeypatch, env, says):
     for name, value in env.items():
@@ -19,6 +23,7 @@ def test_unsafe_or_malformed_settings_are_refused(monkeypatch, env, says):
 
 
 def test_production_starts_with_real_secrets(monkeypatch):
+    monkeypatch.delenv("LT_PASSWORD_HASH")  # the tests' cheap hash, which production refuses
     monkeypatch.setenv("LT_ENV", "production")
     monkeypatch.setenv("LT_SECRET_KEY", "k" * 32)  # the shortest allowed
     monkeypatch.setenv("LT_DASHBOARD_PASSWORD", "p" * 16)
@@ -26,9 +31,11 @@ def test_production_starts_with_real_secrets(monkeypatch):
     config = Config()
     assert config.VOTING_OPENS.utcoffset().total_seconds() == 3600
     assert config.PHASE == ""
+    assert config.PASSWORD_HASH == "scrypt"
 
 
 def test_production_sends_hsts_and_secure_cookies(monkeypatch, mongo_uri, make_app):
+    monkeypatch.delenv("LT_PASSWORD_HASH")
     monkeypatch.setenv("LT_ENV", "production")
     monkeypatch.setenv("LT_SECRET_KEY", "k" * 32)
     monkeypatch.setenv("LT_DASHBOARD_PASSWORD", "a long organizer password")

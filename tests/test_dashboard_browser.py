@@ -9,6 +9,7 @@ from app import demo
 from tests.helpers import require
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

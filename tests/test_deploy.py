@@ -24,6 +24,7 @@ from .helpers import require, unavailable
 ROOT = Path(__file__).resolve().parent.parent
 FAB = Path(sys.executable).with_name("fab")
 MARKER = "Deployed by the second release"
+pytestmark = [pytest.mark.deploy, pytest.mark.daemons]
 
 
 def git(repo, *words):

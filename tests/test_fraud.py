@@ -98,6 +98,7 @@ def test_cutoff_view_reports_the_flip(app, client, db, scenario):
     assert view == {"n": TOP_N, "excluded_votes": 0, "holds": True, "leave": [], "enter": []}
 
 
+@pytest.mark.slow
 def test_fab_commands_report_then_quarantine(app, db, scenario):
     env = {**os.environ, "MONGO_URI": app.config["MONGO_URI"], "LT_DB_NAME": app.config["DB_NAME"],
            "LT_TOP_N": str(TOP_N), "LT_WWW_DIR": str(app.config["WWW_DIR"])}

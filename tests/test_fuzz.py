@@ -41,6 +41,7 @@ def real_ids(user_id, talk_id):
     return st.sampled_from([user_id, talk_id, str(uuid.uuid4()), "f@example.org", "fuzz-password", "1", "0"])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_no_input_gives_a_server_error(world, data):

@@ -1,6 +1,8 @@
 """/api/user/action/: registering and logging in, by GET, form and JSON."""
 import pytest
 
+from app.config import Config
+
 URL = "/api/user/action/"
 
 
@@ -80,13 +82,25 @@ def test_bad_registration_is_refused_clearly(client, db, fields, status, says):
     assert db.users.count_documents({}) == 0
 
 
-def test_password_is_stored_only_as_a_salted_hash(client, register, db):
+def test_password_is_stored_only_as_a_salted_scrypt_hash(app, client, register, db, monkeypatch):
+    monkeypatch.delenv("LT_PASSWORD_HASH")  # the default, which production keeps, not the tests' cheap one
+    app.config["PASSWORD_HASH"] = Config().PASSWORD_HASH
     register(email="a@example.org", password="correct horse")
     register(email="b@example.org", password="correct horse")
     hashes = [u["password_hash"] for u in db.users.find()]
     assert all(h.startswith("scrypt:") for h in hashes)
     assert hashes[0] != hashes[1]
     assert "correct horse" not in str(list(db.users.find()))
+
+
+@pytest.mark.parametrize(("stored_with", "configured"), [("scrypt", "pbkdf2:sha256:1"), ("pbkdf2:sha256:1", "scrypt")])
+def test_a_password_hashed_by_another_method_still_logs_in(app, client, db, register, stored_with, configured):
+    app.config["PASSWORD_HASH"] = stored_with
+    user = register(email="a@example.org", password="correct horse")
+    assert db.users.find_one()["password_hash"].split(":")[0] == stored_with.split(":")[0]
+    app.config["PASSWORD_HASH"] = configured
+    assert send(client, "form", {"email": "a@example.org", "password": "correct horse"}).json["_id"] == user["_id"]
+    assert send(client, "form", {"email": "a@example.org", "password": "wrong horse"}).status_code == 401
 
 
 def test_login_lists_current_votes_live(client, register, pitch, set_phase):

@@ -2,10 +2,17 @@
 import uuid
 from datetime import datetime, timezone
 
+from flask import current_app
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import get_db
+
+
+def hash_password(password):
+    """The salted hash of a password, by the configured method (LT_PASSWORD_HASH)."""
+    return generate_password_hash(password, current_app.config["PASSWORD_HASH"])
+
 
 
 def find(user_id):
@@ -30,7 +37,7 @@ def register(email, password, name, signals, unverified=False):
         "_id": str(uuid.uuid4()),
         "email": email,
         "name": name,
-        "password_hash": generate_password_hash(password),
+        "password_hash": hash_password(password),
         "created_at": datetime.now(timezone.utc),
         "signup": signals,
     }
@@ -64,7 +71,7 @@ def mark_verified(user_id):
 
 def set_password(user_id, password):
     """Replace the account's password."""
-    get_db().users.update_one({"_id": user_id}, {"$set": {"password_hash": generate_password_hash(password)}})
+    get_db().users.update_one({"_id": user_id}, {"$set": {"password_hash": hash_password(password)}})
 
 
 def drop_unverified(user_id):

@@ -14,6 +14,8 @@ from .server import words
 
 PROGRAMS = ("nginx", "varnishd", "rsync", "openssl", "runuser")
 APT_PACKAGES = "python3-venv nginx varnish rsync openssl"
+# `fab tests --fast`, which a deploy runs first, leaves out what needs real daemons, Chromium or a deploy, or is slow.
+FAST_TESTS = "not daemons and not browser and not deploy and not slow"
 
 
 class DeployError(RuntimeError):
@@ -277,14 +279,19 @@ def pull(server, root, branch=None):
     return release
 
 
+def pytest_command(marks, parallel=True):
+    """The pytest command line for the tests these marks select (`-m`), in parallel on every core (pytest-xdist)."""
+    return words(sys.executable, "-m", "pytest", *(("-n", "auto") if parallel else ()), "-m", marks)
+
+
 def deploy(server, root, skip_tests=False, branch=None):
     """Ship, install and switch to a new release; when it fails its checks, switch back and remove it."""
     previous, env = server.current(), server.env
     release = release_name(remote_commit(server, branch) if branch else local_commit(server.conn, root))
     local = [("check the working tree is clean", lambda: check_clean_tree(server.conn, root))]
     if not skip_tests:
-        local.append(("run the tests here (--skip-tests skips them)",
-                      lambda: server.conn.local(f"cd {root} && " + words(sys.executable, "-m", "pytest", "-q", "-x"))))
+        local.append(("run the fast tests here (--skip-tests skips them)",
+                      lambda: server.conn.local(f"cd {root} && {pytest_command(FAST_TESTS)} -q -x")))
     try:
         run_steps(local)
     except StepFailed as failure:

@@ -31,14 +31,15 @@ def daemons(s, app_env):
 
 
 @contextlib.contextmanager
-def running(s, config, mongo_uri):
-    """Render the confs and run the daemons for the block; they stop in reverse order, by PID."""
+def running(s, config, mongo_uri, app_env=None):
+    """Render the confs and run the daemons for the block (uWSGI's app also gets app_env); they stop in reverse
+    order, by PID."""
     render(s, config)
     varnish_url = urls(s)["varnish"].rstrip("/")
     state_file = s.run_dir / "stack.json"
     started = []
     try:
-        for daemon in daemons(s, {"MONGO_URI": mongo_uri, "LT_VARNISH_URL": varnish_url}).values():
+        for daemon in daemons(s, {"MONGO_URI": mongo_uri, "LT_VARNISH_URL": varnish_url, **(app_env or {})}).values():
             started.append(daemon.start())
         # Commands run by hand meanwhile (`fab bake`) find Varnish here, to purge it.
         state_file.write_text(json.dumps({"varnish_url": varnish_url, "pids": {d.name: d.pid for d in started}}))
