@@ -20,6 +20,10 @@ DEV_DASHBOARD_PASSWORD = "organizer"
 MIN_SECRET_KEY = 32
 MIN_DASHBOARD_PASSWORD = 16
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# Werkzeug's default, which production keeps; the tests choose a cheap one, as scrypt dominated their time.
+PASSWORD_HASH = "scrypt"
+# The methods of Werkzeug's generate_password_hash allowed here: scrypt, or pbkdf2[:sha256|sha512[:iterations]].
+_HASH_METHOD = re.compile(r"scrypt|pbkdf2(:sha(256|512)(:[1-9]\d*)?)?")
 
 
 class ConfigError(ValueError):
@@ -181,6 +185,10 @@ class Config:
             _require_strong("LT_DASHBOARD_PASSWORD", self.DASHBOARD_PASSWORD, DEV_DASHBOARD_PASSWORD,
                             MIN_DASHBOARD_PASSWORD)
             _require_strong("LT_PURGE_SECRET", self.PURGE_SECRET, "", MIN_SECRET_KEY)
+            if self.PASSWORD_HASH != PASSWORD_HASH:
+                raise ConfigError(f"LT_PASSWORD_HASH must be {PASSWORD_HASH} in production (cheaper ones are for tests)")
+        if not _HASH_METHOD.fullmatch(self.PASSWORD_HASH):
+            raise ConfigError(f"LT_PASSWORD_HASH={self.PASSWORD_HASH!r} is not scrypt or pbkdf2[:sha256[:iterations]]")
         if not re.fullmatch(r"[A-Za-z0-9_-]+", self.PURGE_SECRET):  # it goes into the VCL as a string
             raise ConfigError(f"LT_PURGE_SECRET may hold only letters, digits, - and _: make one with `{MAKE_SECRET}`")
         if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():

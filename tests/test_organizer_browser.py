@@ -8,7 +8,6 @@ from app import phases
 from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_dashboard_browser import ARTIFACTS
-from tests.test_mailer import inbox  # noqa: F401  (the aiosmtpd fixture, shared)
 
 TITLES = ("Clear winner", "Tied B", "Tied C", "Last")
 

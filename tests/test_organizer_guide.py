@@ -11,7 +11,6 @@ from app.homepage import site
 from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_dashboard_browser import ARTIFACTS
-from tests.test_mailer import inbox  # noqa: F401  (a fixture: the SMTP server speakers' mail goes through)
 
 RING = "203.0.113.9"
 GUIDE = ARTIFACTS.parent / "docs" / "organizers.md"
