@@ -268,6 +268,44 @@ def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish,
     assert first.body == second.body
 
 
+def test_a_foreign_host_header_cannot_poison_what_others_get(settings, varnish):
+    # nginx redirects the directory /assets to /assets/; an absolute redirect would name the Host
+    # the request claimed, and Varnish would serve it to everyone.
+    call(settings.port, "PURGE", "/assets")
+    poisoned = get(settings, "/assets", headers={"Host": "evil.example"})
+    normal = get(settings, "/assets")
+    assert (normal.status, normal.headers["Location"]) == (301, "/assets/")
+    assert (poisoned.status, poisoned.headers["Location"]) == (301, "/assets/")
+
+
+@pytest.mark.parametrize("path", [
+    "/x/../api/vote/action/?{query}", "/./api/vote/action/?{query}", "//api/vote/action/?{query}",
+    "/api/vote/./action/?{query}", "/x/%2e%2e/api/vote/action/?{query}", "/x/.%2E/api/vote/action/?{query}",
+    "/%61pi/vote/action/?{query}", "/api%2Fvote/action/?{query}", "/x/..",
+])
+def test_paths_nginx_reads_differently_are_refused(settings, varnish, site, voter, path):
+    # nginx resolves each to /api/vote/action/; Varnish would otherwise route and cache it as a file.
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    replies = [get(settings, path.format(query=query)) for _ in range(2)]
+    assert [(r.status, r.headers["Content-Type"], r.json["success"]) for r in replies] == [
+        (400, "application/json", False)] * 2
+    assert "path" in replies[0].json["text"]
+
+
+def test_an_absolute_form_url_is_routed_as_the_path_it_names(settings, varnish, site, voter):
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    replies = [get(settings, f"http://evil.example/api/vote/action/?{query}") for _ in range(2)]
+    assert [(r.status, r.json["success"], r.headers["X-Cache"]) for r in replies] == [(200, True, "MISS")] * 2
+
+
+def test_api_replies_are_never_stored_without_asking(settings, nginx, site, voter):
+    # Were a path to slip past Varnish's routing, the app's own answer still forbids storing it.
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    for path in (f"/api/vote/action/?{query}", "/api/user/me", "/api/dashboard/"):
+        assert call(settings.nginx_port, "GET", path).headers["Cache-Control"] == "no-store", path
+    assert get(settings, "/api/session/").headers["Cache-Control"] == "public, max-age=1"
+
+
 @pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
 def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
     headers = basic_auth(*credentials) if credentials else {}
