@@ -30,8 +30,13 @@ def outbox():
 
 
 def pending(messages):
-    """The messages not sent yet."""
+    """The messages not sent yet, nor being sent."""
     return [message for message in messages if message["record"] is None]
+
+
+def in_flight(messages):
+    """The messages claimed by a send but not yet accepted by the mail server: not sent, as far as anyone knows."""
+    return [message for message in messages if message["record"] and not message["record"]["sent_at"]]
 
 
 def digest(messages):
@@ -54,9 +59,16 @@ def _connect(config):
     return smtp
 
 
+def _one_line(value):
+    """A header value on one line: any line break (CR, LF, U+2028, U+2029, NEL...) would end the
+    header or inject another, and the email library refuses them."""
+    return " ".join(value.splitlines())
+
+
 def _email(message, sender):
     email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = sender, message["to"], message["subject"]
+    email["From"], email["To"] = _one_line(sender), _one_line(message["to"])
+    email["Subject"] = _one_line(message["subject"])
     email.set_content(message["body"])
     return email
 
@@ -73,7 +85,8 @@ def send(previewed_digest, by):
 
 
 def deliver(messages, by):
-    """Send each pending message once: claim it, send it, record it; a failed one is given back for a retry.
+    """Send each pending message once: claim it, send it, record it; a failed one is given back for a retry
+    (and a claim a dead send left behind expires after an hour, see store/mails).
     Returns (sent, failed) lists of messages."""
     config = current_app.config
     sent, failed = [], []
@@ -83,10 +96,11 @@ def deliver(messages, by):
         raise ApiError(f"Could not reach the mail server {config['SMTP_HOST']}:{config['SMTP_PORT']}: {exc}", 502) from None
     with smtp:
         for message in pending(messages):
+            email = _email(message, config["MAIL_FROM"])  # built before the claim: a bad one claims nothing
             if not mails.claim(message["talk"], message["decision"], message["to"], by):
                 continue  # another organizer's send got there first
             try:
-                smtp.send_message(_email(message, config["MAIL_FROM"]))
+                smtp.send_message(email)
             except (OSError, smtplib.SMTPException) as exc:
                 current_app.logger.warning("mail to %s failed: %s", message["to"], exc)
                 mails.unclaim(message["talk"], message["decision"])

@@ -57,4 +57,5 @@ def speakers():
     messages = mailer.outbox()
     pending = mailer.pending(messages)
     return render_template("dashboard/speakers.html", messages=messages, pending=pending,
-                           digest=mailer.digest(pending), smtp_host=current_app.config["SMTP_HOST"])
+                           sending=mailer.in_flight(messages), digest=mailer.digest(pending),
+                           smtp_host=current_app.config["SMTP_HOST"])
