@@ -81,6 +81,11 @@ def fields():
     return merged
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder how the
+# text around them is shown: a title or name could display as something else than it holds.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control(value, multiline):
     allowed = "\n\r\t" if multiline else ""
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
@@ -107,6 +112,9 @@ def text(values, name, *, required=True, max_length=200, multiline=False, raw=Fa
         raise ApiError(f"{name} must not be blank.")
     if _has_control(value, multiline):
         raise ApiError(f"{name} contains control characters; use plain text.")
+    if BIDI_CONTROLS.intersection(value):
+        raise ApiError(f"{name} contains bidirectional control characters (U+202A to U+202E, U+2066 to U+2069), "
+                       "which can make text display as something it is not; remove them.")
     return value
 
 

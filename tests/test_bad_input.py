@@ -138,3 +138,18 @@ def test_database_down_is_a_quick_503(make_app):
         assert reply.status_code == 503
         assert reply.json["success"] is False
         assert reply.headers["Retry-After"]
+
+
+@pytest.mark.parametrize("bidi", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                  "\u2069"])
+def test_bidi_controls_are_refused_in_titles_and_names(client, db, register, set_phase, bidi):
+    user = register()
+    set_phase("pitching")
+    named = client.post("/api/user/action/", data={"email": "b@example.org", "password": "12345678",
+                                                   "name": f"Ada{bidi}ecalevol"})
+    titled = client.post("/api/session/action/", data={"user": user["_id"], "title": f"Safe{bidi}txt.exe",
+                                                       "description": "D"})
+    for reply, field in ((named, "name"), (titled, "title")):
+        assert reply.status_code == 400
+        assert reply.json["text"].startswith(f"{field} contains bidirectional control characters")
+    assert db.users.count_documents({}) == 1 and db.sessions.count_documents({}) == 0
