@@ -121,7 +121,14 @@ sub vcl_backend_error {
     }
 }
 
+sub hide_proxy_headers {
+    # Via names Varnish and its version, X-Varnish its transaction ids: nothing a visitor needs.
+    unset resp.http.Via;
+    unset resp.http.X-Varnish;
+}
+
 sub vcl_synth {
+    call hide_proxy_headers;
     if (resp.status == 400) {
         # The API's error shape, as nginx and the app answer.
         set resp.http.Content-Type = "application/json";
@@ -138,4 +145,5 @@ sub vcl_deliver {
         set resp.http.X-Cache = "MISS";
     }
     set resp.http.X-Cache-Hits = obj.hits;
+    call hide_proxy_headers;
 }

@@ -306,6 +306,14 @@ def test_api_replies_are_never_stored_without_asking(settings, nginx, site, vote
     assert get(settings, "/api/session/").headers["Cache-Control"] == "public, max-age=1"
 
 
+def test_no_reply_names_the_proxies_or_their_versions(settings, varnish):
+    replies = [get(settings, "/"), get(settings, "/api/session/"), get(settings, "/api/health"),
+               get(settings, "/x/../"), call(settings.port, "PURGE", "/", source="127.0.0.2")]
+    for reply in replies:
+        assert not {"Via", "X-Varnish"} & set(reply.headers), reply.headers
+        assert reply.headers["Server"] in ("nginx", "Varnish")  # no version
+
+
 @pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
 def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
     headers = basic_auth(*credentials) if credentials else {}
