@@ -347,9 +347,19 @@ def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, ngi
         assert {name: reply.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
-def test_nginx_refuses_large_bodies(settings, nginx):
-    reply = post(settings.nginx_port, "/api/user/action/", {"name": "x" * 100_000})
-    assert reply.status == 413
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), [
+    ("POST", "/api/user/action/", "name=" + "x" * 100_000, {}, 413),
+    ("POST", "/api/dashboard/phase", "phase=" + "x" * 100_000, {}, 413),
+    ("TRACE", "/api/session/", None, {}, 405),
+    ("GET", "/api/session/", None, {"Host": "a b"}, 400),
+])
+def test_nginx_refusals_under_the_api_are_its_json_errors(settings, nginx, method, path, body, headers, status):
+    if method == "POST":
+        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    reply = call(settings.nginx_port, method, path, body, headers)
+    assert (reply.status, reply.headers["Content-Type"], reply.json["success"]) == (status, "application/json", False)
+    assert {400: "Bad request", 405: "not allowed", 413: "too large"}[status] in reply.json["text"]
+    assert reply.headers["Cache-Control"] == "no-store"
 
 
 # A uwsgi packet may name code for uWSGI to load as another app; each of these would run the payload.
