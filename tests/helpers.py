@@ -1,6 +1,8 @@
 """Helpers for tests that drive real programs (nginx, Varnish, sshd, Chromium...)."""
+import contextlib
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +23,22 @@ def unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def listening_tcp_sockets():
+    """Every listening TCP socket (IPv4 and IPv6) on this machine: {inode: (address, port)}, in /proc's
+    hex (127.0.0.1 is 0100007F)."""
+    rows = [row.split() for table in ("/proc/net/tcp", "/proc/net/tcp6") for row in
+            Path(table).read_text().splitlines()[1:]]
+    return {fields[9]: tuple(fields[1].split(":")) for fields in rows if fields[3] == "0A"}  # 0A: LISTEN
+
+
+def open_sockets(pid):
+    """The inodes of the sockets a process holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[len("socket:["):-1])
+    return inodes

@@ -12,6 +12,8 @@ import pytest
 
 from app.runtime.embedded import free_port
 
+from .helpers import listening_tcp_sockets, open_sockets
+
 ROOT = Path(__file__).resolve().parent.parent
 FAB = str(Path(sys.executable).with_name("fab"))
 
@@ -115,3 +117,19 @@ def test_fab_lists_the_seed_tasks():
     listing = run(os.environ, "--list").stdout
     for name in ("serve", "tests", "fake-data", "tally", "phase", "bake", "indexes"):
         assert name in listing
+
+
+def test_the_embedded_database_listens_on_loopback_only_and_says_so(env, tmp_path):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "app", "db", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        announced = server.stdout.readline()
+        database_pid = int((tmp_path / "var" / "nx-27017.pid").read_text())
+        listening = listening_tcp_sockets()
+        assert {listening[inode] for inode in open_sockets(database_pid) & listening.keys()} == {
+            ("0100007F", f"{port:04X}")}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)
+    assert announced.startswith(f"embedded database on mongodb://127.0.0.1:{port}/: loopback only")

@@ -1,6 +1,5 @@
 """The production stack with its real daemons: Varnish in front of nginx in front of uWSGI."""
 import base64
-import contextlib
 import dataclasses
 import grp
 import http.client
@@ -29,7 +28,7 @@ from app.runtime import stack
 from app.runtime.embedded import free_port
 from app.store import indexes, talks, users
 
-from .helpers import require
+from .helpers import listening_tcp_sockets, open_sockets, require
 
 # No characters that URL-encoding would change, so that a logged query string would be found.
 ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret")
@@ -73,24 +72,6 @@ def uwsgi_packet(path, variables):
         client.connect(str(path))
         client.sendall(struct.pack("<BHB", 0, len(body), 0) + body)
         return b"".join(iter(lambda: client.recv(65536), b""))
-
-
-def listening_tcp_sockets():
-    """The inodes of every listening TCP socket (IPv4 and IPv6) on this machine."""
-    rows = [row.split() for table in ("/proc/net/tcp", "/proc/net/tcp6") for row in
-            Path(table).read_text().splitlines()[1:]]
-    return {fields[9] for fields in rows if fields[3] == "0A"}  # 0A: LISTEN
-
-
-def open_sockets(pid):
-    """The inodes of the sockets a process holds."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
-            link = os.readlink(fd)
-            if link.startswith("socket:["):
-                inodes.add(link[len("socket:["):-1])
-    return inodes
 
 
 def basic_auth(user, password):
@@ -385,7 +366,7 @@ def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_
 
 
 def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
-    assert not open_sockets(uwsgi.pid) & listening_tcp_sockets()
+    assert not open_sockets(uwsgi.pid) & listening_tcp_sockets().keys()
     assert stat.S_ISSOCK(settings.uwsgi_socket.stat().st_mode)
     assert stat.S_IMODE(settings.uwsgi_socket.stat().st_mode) == 0o660
     assert stat.S_IMODE(settings.uwsgi_socket.parent.stat().st_mode) == 0o750
