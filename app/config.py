@@ -97,6 +97,9 @@ class Config:
         self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
         self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
         self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
+        # Each login costs a scrypt hash (CPU by design): even right passwords are limited per address,
+        # generously, since site.js keeps a login across visits.
+        self.LOGINS_PER_IP = int(env("LT_LOGINS_PER_IP", "300"))
         # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.

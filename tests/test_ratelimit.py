@@ -43,6 +43,19 @@ def test_registrations_from_one_address_are_limited(client, db, limits):
     assert db.users.count_documents({}) == 4
 
 
+def test_right_passwords_from_one_address_are_limited_too(app, client, register):
+    # Each login costs a scrypt hash: an account's owner cannot make the server hash without end.
+    user = register()
+    app.config.update(LOGINS_PER_IP=3)
+    log_in = {"email": user["email"], "password": user["password"]}
+    replies = [client.post(URL, data=log_in) for _ in range(4)]
+    assert [r.status_code for r in replies] == [200, 200, 200, 429]
+    assert "Too many logins" in replies[-1].json["text"] and replies[-1].headers["Retry-After"]
+    assert client.post(URL, data=log_in, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 200
+    new = client.post(URL, data={"email": "new@example.org", "password": "12345678", "name": "New"})
+    assert new.status_code == 429  # the address is refused before any hashing, whatever it asks
+
+
 def test_limits_are_shared_by_every_worker(app, make_app, mongo_uri, register, limits):
     user = register(email="shared@example.org")
     other_worker = make_app(MONGO_URI=mongo_uri, DB_NAME=app.config["DB_NAME"], LOGIN_FAILS_PER_EMAIL=3)

@@ -9,6 +9,9 @@ from ..store import talks, users, votes
 bp = Blueprint("users", __name__)
 
 MIN_PASSWORD = 8
+# A login must not tell whether an account has this email (registering with a taken one must).
+WRONG_LOGIN = "Wrong password, or no account has this email. New here? Give your name too, to create an account."
+WRONG_PASSWORD = "Wrong password for this email."
 
 
 def _email(values):
@@ -36,15 +39,16 @@ def _reply(user, action):
     return auth.remember(response, user)
 
 
-def _log_in(email, password, ip):
-    """The account if the password is right; None if no account has this email; else 401."""
+def _log_in(email, password, ip, refusal):
+    """The account if the password is right; None if no account has this email; else 401 with `refusal`."""
     user, right = users.authenticate(email, password)
     if right:
+        ratelimit.spend(ratelimit.LOGINS_PER_IP, ip)
         return user
     if user:
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
-        raise ApiError("Wrong password for this email.", 401)
+        raise ApiError(refusal, 401)
     return None
 
 
@@ -59,17 +63,18 @@ def action():
     ip = request.remote_addr
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
-    user = _log_in(email, password, ip)
+    ratelimit.check(ratelimit.LOGINS_PER_IP, ip)  # before the scrypt work
+    user = _log_in(email, password, ip, WRONG_PASSWORD if name else WRONG_LOGIN)
     if user:
         return _reply(user, "login")
     if not name:
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
-        raise ApiError("No account has this email. To register, give your name too.", 404)
+        raise ApiError(WRONG_LOGIN, 401)
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = users.register(email, password, name, auth.signals())
     if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
-        user = _log_in(email, password, ip)
+        user = _log_in(email, password, ip, WRONG_PASSWORD)
         if user is None:
             raise ApiError("This email was just registered; log in instead.", 409)
         return _reply(user, "login")
