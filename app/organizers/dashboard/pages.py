@@ -2,6 +2,7 @@
 from flask import current_app, render_template
 
 from .. import fraud, mailer, ranking
+from ..pseudonyms import account_token
 from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
@@ -44,7 +45,7 @@ def voters_of_talk(talk_id):
 @bp.route("/voters", methods=["GET"])
 def honest_voting():
     """Suspicious accounts worst first with their reasons, quarantine, and whether the top N survives without them."""
-    report = fraud.screen()
+    report = [{**row, "account": account_token(row["user"])} for row in fraud.screen()]
     return render_template(
         "dashboard/voters.html", report=report, suspects=fraud.suspects(report),
         robustness=fraud.robustness(report, current_app.config["TOP_N"]), suspect_score=fraud.SUSPECT_SCORE,
