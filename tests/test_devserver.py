@@ -28,11 +28,15 @@ def dev_url(tmp_path, serve_http):
 
 
 def status(url):
+    """A GET's status, its body read to the end: a client that hangs up early leaves the server's file open."""
     try:
         with urllib.request.urlopen(url, timeout=10) as reply:
+            reply.read()
             return reply.status
     except urllib.error.HTTPError as exc:
-        return exc.code
+        with exc:
+            exc.read()
+            return exc.code
 
 
 def raw_request(url, request_line):
