@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, headers, origins
+from . import db, errors, headers, origins, params
 from .api import health, talks, users, votes
 from .config import Config
 from .counts import ledger
@@ -19,6 +19,7 @@ def create_app(config=None, client=None, serve_www=False):
     db.init_app(app, client)
     errors.init_app(app)
     headers.init_app(app)
+    app.before_request(params.refuse_unreadable_input)
     app.before_request(origins.refuse_cross_site)
     ledger.init_app(app)
     for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):

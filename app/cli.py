@@ -247,7 +247,7 @@ def db(port):
     """Run the embedded database in the foreground until SIGTERM (its systemd unit)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with embedded.EmbeddedMongo(Config().DATA_DIR, port) as server:
-        click.echo(f"embedded database on {server.uri}")
+        click.echo(server.announcement)
         server.process.wait()
     raise click.ClickException("the embedded database exited; see its log in LT_DATA_DIR")
 

@@ -140,6 +140,9 @@ class Config:
         # re-bakes after pitches, whatever their rate (the last pitch is baked that long after at most).
         self.PITCHES_PER_USER = int(env("LT_PITCHES_PER_USER", "5"))
         self.REBAKE_INTERVAL = float(env("LT_REBAKE_INTERVAL", "1"))
+        # Each login costs a scrypt hash (CPU by design): even right passwords are limited per address,
+        # generously, since site.js keeps a login across visits.
+        self.LOGINS_PER_IP = int(env("LT_LOGINS_PER_IP", "300"))
         # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.

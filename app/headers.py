@@ -1,4 +1,5 @@
 """Security headers on every reply; nginx sends the same ones in the stack."""
+from flask import request
 
 SECURITY_HEADERS = {
     # No inline script anywhere: site.js and the dashboard load their code from files.
@@ -22,11 +23,13 @@ def for_env(env):
 
 
 def init_app(app):
-    """Add the headers to every response."""
+    """Add the headers to every response; an API reply that does not say how to cache it says not to."""
     headers = for_env(app.config["ENV"])
 
     @app.after_request
     def _secure(response):
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        if request.path.startswith("/api/"):  # a cache in front must store only what the app allows
+            response.headers.setdefault("Cache-Control", "no-store")
         return response

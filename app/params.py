@@ -1,17 +1,73 @@
 """Reading an action's fields from a query string, a form or a JSON body, the same way."""
 import unicodedata
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 
 from .errors import ApiError
 
 
+# Fields are flat; a little nesting is allowed so that operator shapes get their own clear refusal.
+MAX_JSON_DEPTH = 16
+FORM_TYPE = "application/x-www-form-urlencoded"
+TOO_DEEP = "The JSON body is nested too deeply: send {\"field\": \"value\", ...}."
+
+
+def _require_utf8(raw, where):
+    """Werkzeug keeps bytes that are not UTF-8 (e.g. %ED%A0%80, an encoded surrogate) as literal
+    percent escapes, so a field would silently hold "%ED%A0%80": refuse such input instead."""
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(f"The {where} is not valid UTF-8 text.") from None
+
+
+def _require_readable_json(body):
+    """Refuse JSON nested deeper than fields ever are, or holding lone UTF-16 surrogates
+    ("\\ud800"), which no database or mail can store; walked without recursion."""
+    pending = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(TOO_DEEP)
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError("The JSON body holds a lone UTF-16 surrogate (like \\ud800): "
+                               "send whole characters.") from None
+
+
+def _parsed_json():
+    """The JSON body as parsed (None if it is not JSON); a body nested past Python's recursion
+    limit is a 400 like any other unreadable one."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(TOO_DEEP) from None
+
+
+def refuse_unreadable_input():
+    """Before any view, and so before any rate limit is spent, refuse (400) input that no field
+    can hold: a query string or form that is not UTF-8, JSON too deep or with lone surrogates."""
+    _require_utf8(request.query_string, "query string")
+    if request.mimetype == FORM_TYPE:
+        _require_utf8(request.get_data(), "form body")
+    if request.is_json:
+        _require_readable_json(_parsed_json())
+
+
 def _json_body():
     """The JSON object posted, or None; a body that claims JSON but is not one is a 400."""
     if not request.is_json:
         return None
-    body = request.get_json(silent=True)
+    body = _parsed_json()
     if not isinstance(body, dict):
         raise ApiError("The body is not a JSON object: send {\"field\": \"value\", ...}.")
     return body
@@ -23,6 +79,11 @@ def fields():
     merged.update(request.form.items())
     merged.update(_json_body() or {})
     return merged
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder how the
+# text around them is shown: a title or name could display as something else than it holds.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _has_control(value, multiline):
@@ -51,6 +112,9 @@ def text(values, name, *, required=True, max_length=200, multiline=False, raw=Fa
         raise ApiError(f"{name} must not be blank.")
     if _has_control(value, multiline):
         raise ApiError(f"{name} contains control characters; use plain text.")
+    if BIDI_CONTROLS.intersection(value):
+        raise ApiError(f"{name} contains bidirectional control characters (U+202A to U+202E, U+2066 to U+2069), "
+                       "which can make text display as something it is not; remove them.")
     return value
 
 

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits on logins (attendees' and organizers'), registrations and mailed links: 429 and Retry-After."""
+"""Fixed-window rate limits on logins (attendees' and organizers', wrong and right), registrations and mailed
+links: 429 and Retry-After."""
 import math
 import time
 from datetime import datetime, timezone
@@ -29,6 +30,7 @@ LOGIN_PROBES_PER_IP = Limit("probe-ip", "LOGIN_PROBES_PER_IP", 900,
                             "Too many logins with unknown emails from your network.")
 DASHBOARD_FAILS_PER_IP = Limit("dashboard-ip", "DASHBOARD_FAILS_PER_IP", 900,
                                "Too many wrong dashboard passwords from your network.")
+LOGINS_PER_IP = Limit("logins-ip", "LOGINS_PER_IP", 900, "Too many logins from your network.")
 REGISTRATIONS_PER_IP = Limit("register-ip", "REGISTRATIONS_PER_IP", 3600,
                              "Too many new accounts from your network.")
 # Anyone may ask for a link to be mailed to any address: these keep that from flooding a mailbox.

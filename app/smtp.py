@@ -30,10 +30,17 @@ def connect():
     return smtp
 
 
+def _one_line(value):
+    """A header value on one line: any line break (CR, LF, U+2028, U+2029, NEL...) would end the
+    header or inject another, and the email library refuses them."""
+    return " ".join(value.splitlines())
+
+
 def compose(to, subject, body):
     """A plain-text message from LT_MAIL_FROM."""
     email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = current_app.config["MAIL_FROM"], to, subject
+    email["From"], email["To"] = _one_line(current_app.config["MAIL_FROM"]), _one_line(to)
+    email["Subject"] = _one_line(subject)
     email.set_content(body)
     return email
 

@@ -75,6 +75,13 @@ sub vcl_recv {
         return (synth(200, "Banned."));
     }
 
+    # nginx decodes and resolves a path before it routes (/x/../api/, //api/, /%61pi/ and an
+    # absolute-form http://host/api/ all reach the app), while the routing below reads it as sent:
+    # such a path could have an API reply cached as a file. No page of ours needs one: refuse it.
+    if (req.url !~ "^/" || regsub(req.url, "\?.*", "") ~ "(//|/\.\.?(/|$)|%|\\)") {
+        return (synth(400, "Bad path"));
+    }
+
     # A client's `_=` cache-buster (old clients used jQuery's) would make every poll a miss.
     set req.url = regsuball(req.url, "([?&])_=[^&]*&?", "\1");
     set req.url = regsub(req.url, "[?&]$", "");
@@ -98,6 +105,7 @@ sub vcl_recv {
 
 sub vcl_hash {
     # One site per Varnish: the Host header (and port) must not split the cache or miss a purge.
+    # So nothing cached may depend on the Host a client claims (nginx's redirects are relative).
     hash_data(req.url);
     return (lookup);
 }
@@ -130,6 +138,23 @@ sub vcl_backend_error {
     }
 }
 
+sub hide_proxy_headers {
+    # Via names Varnish and its version, X-Varnish its transaction ids: nothing a visitor needs.
+    unset resp.http.Via;
+    unset resp.http.X-Varnish;
+}
+
+sub vcl_synth {
+    call hide_proxy_headers;
+    if (resp.status == 400) {
+        # The API's error shape, as nginx and the app answer.
+        set resp.http.Content-Type = "application/json";
+        set resp.http.Cache-Control = "no-store";
+        set resp.body = {"{"success": false, "text": "Bad path: no dot segments, doubled slashes or percent escapes." }"};
+        return (deliver);
+    }
+}
+
 sub vcl_deliver {
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
@@ -137,4 +162,5 @@ sub vcl_deliver {
         set resp.http.X-Cache = "MISS";
     }
     set resp.http.X-Cache-Hits = obj.hits;
+    call hide_proxy_headers;
 }

@@ -178,8 +178,8 @@ def serve_http():
     """Serve an app over real HTTP on a free loopback port (threaded) for the test; its base URL."""
     servers = []
 
-    def serve_http(app):
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+    def serve_http(app, request_handler=None):
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         servers.append((server, thread))

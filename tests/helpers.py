@@ -1,5 +1,6 @@
-"""Helpers for tests: skipping or failing without real programs (nginx, Varnish, sshd, Chromium...), and
-reading the dashboard's error replies."""
+"""Helpers for tests: skipping or failing without real programs (nginx, Varnish, sshd, Chromium...),
+reading the dashboard's error replies, and the sockets a process listens on."""
+import contextlib
 import html
 import os
 import re
@@ -40,3 +41,22 @@ def waiting_for_recount(app):
     names = os.listdir(folder) if folder.exists() else []
     return sorted(name.split(".")[-2] for name in names
                   if name.endswith(".recount") or not Path(f"/proc/{name.split('.')[0]}").exists())
+
+
+def listening_tcp_sockets():
+    """Every listening TCP socket (IPv4 and IPv6) on this machine: {inode: (address, port)}, in /proc's
+    hex (127.0.0.1 is 0100007F)."""
+    rows = [row.split() for table in ("/proc/net/tcp", "/proc/net/tcp6") for row in
+            Path(table).read_text().splitlines()[1:]]
+    return {fields[9]: tuple(fields[1].split(":")) for fields in rows if fields[3] == "0A"}  # 0A: LISTEN
+
+
+def open_sockets(pid):
+    """The inodes of the sockets a process holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[len("socket:["):-1])
+    return inodes

@@ -15,6 +15,8 @@ import pytest
 from app.runtime.embedded import free_port
 from tests.helpers import require
 
+from .helpers import listening_tcp_sockets, open_sockets
+
 ROOT = Path(__file__).resolve().parent.parent
 FAB = str(Path(sys.executable).with_name("fab"))
 pytestmark = pytest.mark.slow  # each test runs fab in a new process, which takes seconds
@@ -190,3 +192,19 @@ def test_tests_run_the_load_tests_after_the_others_on_their_own():
     load_test = "tests/test_faults.py::test_200_voters_at_once"
     # The parallel run selects nothing, which is no failure; the run on its own, after it, lists the load test.
     assert listed.count(load_test) == 1 and listed.index("no tests collected") < listed.index(load_test)
+
+
+def test_the_embedded_database_listens_on_loopback_only_and_says_so(env, tmp_path):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "app", "db", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        announced = server.stdout.readline()
+        database_pid = int((tmp_path / "var" / "nx-27017.pid").read_text())
+        listening = listening_tcp_sockets()
+        assert {listening[inode] for inode in open_sockets(database_pid) & listening.keys()} == {
+            ("0100007F", f"{port:04X}")}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)
+    assert announced.startswith(f"embedded database on mongodb://127.0.0.1:{port}/: loopback only")

@@ -1,5 +1,6 @@
 """Honest voting: demo attendees plus a scripted sock-puppet ring, screened, quarantined and released."""
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ ORGANIZER = ("organizer", "organizer")
 TOP_N = 5
 RING_IP = "203.0.113.7"
 RING_REASONS = ["fast_votes", "fingerprint", "ip_burst", "same_talks", "shared_ip", "throwaway"]
+from .helpers import error_text
 
 
 def counts(db):
@@ -137,3 +139,25 @@ def test_throwaway_list_is_loaded_without_comments():
     domains = fraud.throwaway_domains()
     assert {"mailinator.com", "yopmail.com"} <= domains
     assert not any(d.startswith("#") or d != d.strip().lower() for d in domains)
+
+
+def test_the_honest_voting_page_names_accounts_by_token_never_by_id(client, db, scenario, csrf_token):
+    page = client.get("/api/dashboard/voters", auth=ORGANIZER).get_data(as_text=True)
+    assert not [user["_id"] for user in db.users.find({}, {"_id": 1}) if user["_id"] in page]
+    puppet = sorted(scenario["ring"])[0]
+    email = db.users.find_one({"_id": puppet})["email"]
+    row = next(row for row in page.split("<tr") if email in row)
+    token = re.search(r'name="account" value="([0-9a-f]+)"', row).group(1)
+
+    def act(action, account):
+        return client.post(f"/api/dashboard/accounts/{action}", auth=ORGANIZER, headers={"Accept": "text/html"},
+                           data={"account": account, "csrf_token": csrf_token})
+    assert act("quarantine", token).status_code == 303
+    assert [u["_id"] for u in db.users.find({"quarantined": True})] == [puppet]
+    assert act("release", token).status_code == 303
+    assert db.users.count_documents({"quarantined": True}) == 0
+    # Neither an id nor a token the page never gave names an account.
+    for forged in (puppet, "0" * 16):
+        reply = act("quarantine", forged)
+        assert reply.status_code == 404 and "reload" in error_text(reply)
+    assert db.users.count_documents({"quarantined": True}) == 0

@@ -1,6 +1,7 @@
 """Property-based fuzzing: any input to any route gives a JSON reply below 500, and the data stays consistent."""
 import json
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -15,7 +16,10 @@ ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/", "/ap
           "/api/dashboard/phase", "/api/dashboard/phase/confirm", "/api/dashboard/accept-top", "/api/dashboard/event",
           "/api/dashboard/speakers/wording", "/api/dashboard/programme/move"]
 
-scalars = st.one_of(st.text(max_size=300), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none())
+# Text with a lone UTF-16 surrogate: "\\ud800" in JSON, %ED%A0%80 in a query or form.
+with_surrogate = st.tuples(st.text(max_size=20), st.characters(categories=["Cs"]), st.text(max_size=20)).map("".join)
+scalars = st.one_of(st.text(max_size=300), with_surrogate, st.integers(), st.floats(allow_nan=True), st.booleans(),
+                    st.none())
 operators = st.dictionaries(st.sampled_from(["$ne", "$gt", "$regex", "$where", "$in", "$set"]), scalars, min_size=1)
 values = st.one_of(scalars, operators, st.lists(scalars, max_size=3))
 
@@ -50,15 +54,22 @@ def test_no_input_gives_a_server_error(world, data):
     route = data.draw(st.sampled_from(ROUTES))
     keys = st.one_of(st.sampled_from(FIELDS), st.text(max_size=20))
     fields = data.draw(st.dictionaries(keys, st.one_of(values, real_ids(user_id, talk_id)), max_size=6))
-    how = data.draw(st.sampled_from(["get", "form", "json", "raw"]))
+    how = data.draw(st.sampled_from(["get", "form", "json", "deep", "raw"]))
     client = app.test_client()
     auth = data.draw(st.sampled_from([None, ("organizer", "organizer"), ("organizer", "x")]))
+    # surrogatepass: a lone surrogate goes out as the bytes an attacker would send, %ED%A0%80.
+    encoded = urlencode({k: str(v) for k, v in fields.items()}, errors="surrogatepass")
     if how == "get":
-        reply = client.get(route, query_string={k: str(v) for k, v in fields.items()}, auth=auth)
+        reply = client.get(route, query_string=encoded, auth=auth)
     elif how == "form":
-        reply = client.post(route, data={k: str(v) for k, v in fields.items()}, auth=auth)
+        reply = client.post(route, data=encoded, content_type="application/x-www-form-urlencoded", auth=auth)
     elif how == "json":
         reply = client.post(route, data=json.dumps(fields), content_type="application/json", auth=auth)
+    elif how == "deep":  # one field's value nested hundreds or thousands of levels deep
+        depth = data.draw(st.integers(min_value=1, max_value=5000))
+        nested = "[" * depth + json.dumps(data.draw(scalars)) + "]" * depth
+        body = json.dumps(fields)[:-1] + (", " if fields else "") + f'"{data.draw(st.sampled_from(FIELDS))}": {nested}}}'
+        reply = client.post(route, data=body, content_type="application/json", auth=auth)
     else:
         raw = data.draw(st.binary(max_size=500))
         reply = client.post(route, data=raw, content_type=data.draw(st.sampled_from(

@@ -1,5 +1,6 @@
 """Telling speakers: previewed, sent once per decision through a real SMTP server on loopback, recorded."""
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -196,3 +197,36 @@ def test_event_details_set_on_the_dashboard_win_over_the_settings(client, db, in
     bad = client.post("/api/dashboard/event", auth=ORGANIZER, headers=HTML,
                       data={"csrf_token": csrf_token, "date": "next Friday"})
     assert bad.status_code == 400 and "not a date" in error_text(bad)
+
+
+@pytest.mark.parametrize("title", ["Line\u2028separator", "Paragraph\u2029separator", "Old\r\nimport", "Next\x85line",
+                                   "Bcc: x@evil.example\nInjected"])
+def test_line_breaks_in_a_title_never_reach_a_header(client, db, inbox, lineup, csrf_token, title):
+    # The API refuses control characters, but a title from before that rule, or with U+2028, may hold any.
+    db.sessions.update_one({"_id": lineup["accepted"]}, {"$set": {"title": title}})
+    reply = send(client, csrf_token, preview(client)[1])
+    assert reply.status_code == 200
+    assert "Sent 2 emails" in reply.get_data(as_text=True)
+    ada_mail = next(body for to, body in inbox.messages if to == ["ada@example.org"])
+    headers = ada_mail.split("\r\n\r\n", 1)[0].replace("\r\n ", " ")  # unfolded
+    subject = next(line for line in headers.split("\r\n") if line.startswith("Subject: "))
+    assert subject == "Subject: Your lightning talk is on stage: " + " ".join(title.splitlines())
+    assert not [line for line in headers.split("\r\n") if line.startswith("Bcc")]
+    assert db.mails.count_documents({"sent_at": None}) == 0
+
+
+@pytest.mark.parametrize(("minutes_ago", "sent_again"), [(61, True), (5, False)])
+def test_a_claim_never_marked_sent_is_retried_after_an_hour(client, db, inbox, lineup, csrf_token, minutes_ago,
+                                                            sent_again):
+    # A send that died between claiming a message and recording it left this claim behind.
+    claimed_at = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    db.mails.insert_one({"_id": "stale", "talk": lineup["accepted"], "decision": "accepted", "to": "ada@example.org",
+                         "by": "organizer", "claimed_at": claimed_at, "sent_at": None})
+    page, digest = preview(client)
+    ada_row = next(row for row in page.split("<tr>") if "ada@example.org" in row)
+    assert not re.search(r"\bsent\b", ada_row)  # never called sent before the server took it
+    assert ("to send" in ada_row) == sent_again and ("sending since" in ada_row) != sent_again
+    assert "Every speaker has been told" not in page
+    send(client, csrf_token, digest)
+    assert sorted(to for to, _ in inbox.messages) == (
+        [["ada@example.org"], ["alan@example.org"]] if sent_again else [["alan@example.org"]])

@@ -50,7 +50,7 @@ def test_unknown_email_probes_have_their_own_limit(client, register, limits):
     user = register(email="known@example.org")
     for i in range(3):
         probe = client.post(URL, data={"email": f"probe{i}@example.org", "password": "12345678"}, environ_base=GUESSER)
-        assert probe.status_code == 404
+        assert probe.status_code == 401  # the same reply as a wrong password: it does not say the email is unknown
     refused = client.post(URL, data={"email": "probe9@example.org", "password": "12345678"}, environ_base=GUESSER)
     assert refused.status_code == 429 and "unknown emails" in refused.json["text"]
     # Logins and registrations from that address are untouched.
@@ -77,6 +77,19 @@ def test_registrations_from_one_address_are_limited(client, db, limits):
     assert refused.status_code == 429
     assert refused.headers["Retry-After"]
     assert db.users.count_documents({}) == 4
+
+
+def test_right_passwords_from_one_address_are_limited_too(app, client, register):
+    # Each login costs a scrypt hash: an account's owner cannot make the server hash without end.
+    user = register()
+    app.config.update(LOGINS_PER_IP=3)
+    log_in = {"email": user["email"], "password": user["password"]}
+    replies = [client.post(URL, data=log_in) for _ in range(4)]
+    assert [r.status_code for r in replies] == [200, 200, 200, 429]
+    assert "Too many logins" in replies[-1].json["text"] and replies[-1].headers["Retry-After"]
+    assert client.post(URL, data=log_in, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 200
+    new = client.post(URL, data={"email": "new@example.org", "password": "12345678", "name": "New"})
+    assert new.status_code == 200  # registrations from the venue's address go on (their own limit)
 
 
 def test_limits_are_shared_by_every_worker(app, make_app, mongo_uri, register, limits):

@@ -1,6 +1,5 @@
 """The production stack with its real daemons: Varnish in front of nginx in front of uWSGI."""
 import base64
-import contextlib
 import dataclasses
 import grp
 import http.client
@@ -31,7 +30,7 @@ from app.runtime import stack
 from app.runtime.embedded import free_port
 from app.store import indexes, talks, users
 
-from .helpers import require
+from .helpers import listening_tcp_sockets, open_sockets, require
 
 # What rendering the confs reads of the app's settings. No characters that URL-encoding would change, so
 # that a logged query string would be found.
@@ -78,24 +77,6 @@ def uwsgi_packet(path, variables):
         client.connect(str(path))
         client.sendall(struct.pack("<BHB", 0, len(body), 0) + body)
         return b"".join(iter(lambda: client.recv(65536), b""))
-
-
-def listening_tcp_sockets():
-    """The inodes of every listening TCP socket (IPv4 and IPv6) on this machine."""
-    rows = [row.split() for table in ("/proc/net/tcp", "/proc/net/tcp6") for row in
-            Path(table).read_text().splitlines()[1:]]
-    return {fields[9] for fields in rows if fields[3] == "0A"}  # 0A: LISTEN
-
-
-def open_sockets(pid):
-    """The inodes of the sockets a process holds."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
-            link = os.readlink(fd)
-            if link.startswith("socket:["):
-                inodes.add(link[len("socket:["):-1])
-    return inodes
 
 
 def basic_auth(user, password):
@@ -293,6 +274,52 @@ def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish,
     assert first.body == second.body
 
 
+def test_a_foreign_host_header_cannot_poison_what_others_get(settings, varnish):
+    # nginx redirects the directory /assets to /assets/; an absolute redirect would name the Host
+    # the request claimed, and Varnish would serve it to everyone.
+    call(settings.port, "PURGE", "/assets")
+    poisoned = get(settings, "/assets", headers={"Host": "evil.example"})
+    normal = get(settings, "/assets")
+    assert (normal.status, normal.headers["Location"]) == (301, "/assets/")
+    assert (poisoned.status, poisoned.headers["Location"]) == (301, "/assets/")
+
+
+@pytest.mark.parametrize("path", [
+    "/x/../api/vote/action/?{query}", "/./api/vote/action/?{query}", "//api/vote/action/?{query}",
+    "/api/vote/./action/?{query}", "/x/%2e%2e/api/vote/action/?{query}", "/x/.%2E/api/vote/action/?{query}",
+    "/%61pi/vote/action/?{query}", "/api%2Fvote/action/?{query}", "/x/..",
+])
+def test_paths_nginx_reads_differently_are_refused(settings, varnish, site, voter, path):
+    # nginx resolves each to /api/vote/action/; Varnish would otherwise route and cache it as a file.
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    replies = [get(settings, path.format(query=query)) for _ in range(2)]
+    assert [(r.status, r.headers["Content-Type"], r.json["success"]) for r in replies] == [
+        (400, "application/json", False)] * 2
+    assert "path" in replies[0].json["text"]
+
+
+def test_an_absolute_form_url_is_routed_as_the_path_it_names(settings, varnish, site, voter):
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    replies = [get(settings, f"http://evil.example/api/vote/action/?{query}") for _ in range(2)]
+    assert [(r.status, r.json["success"], r.headers["X-Cache"]) for r in replies] == [(200, True, "MISS")] * 2
+
+
+def test_api_replies_are_never_stored_without_asking(settings, nginx, site, voter):
+    # Were a path to slip past Varnish's routing, the app's own answer still forbids storing it.
+    query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
+    for path in (f"/api/vote/action/?{query}", "/api/user/me", "/api/dashboard/"):
+        assert call(settings.nginx_port, "GET", path).headers["Cache-Control"] == "no-store", path
+    assert get(settings, "/api/session/").headers["Cache-Control"] == "public, max-age=1"
+
+
+def test_no_reply_names_the_proxies_or_their_versions(settings, varnish):
+    replies = [get(settings, "/"), get(settings, "/api/session/"), get(settings, "/api/health"),
+               get(settings, "/x/../"), call(settings.port, "PURGE", "/", source="127.0.0.2")]
+    for reply in replies:
+        assert not {"Via", "X-Varnish"} & set(reply.headers), reply.headers
+        assert reply.headers["Server"] in ("nginx", "Varnish")  # no version
+
+
 @pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
 def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
     headers = basic_auth(*credentials) if credentials else {}
@@ -332,9 +359,19 @@ def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, ngi
         assert {name: reply.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
-def test_nginx_refuses_large_bodies(settings, nginx):
-    reply = post(settings.nginx_port, "/api/user/action/", {"name": "x" * 100_000})
-    assert reply.status == 413
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), [
+    ("POST", "/api/user/action/", "name=" + "x" * 100_000, {}, 413),
+    ("POST", "/api/dashboard/phase", "phase=" + "x" * 100_000, {}, 413),
+    ("TRACE", "/api/session/", None, {}, 405),
+    ("GET", "/api/session/", None, {"Host": "a b"}, 400),
+])
+def test_nginx_refusals_under_the_api_are_its_json_errors(settings, nginx, method, path, body, headers, status):
+    if method == "POST":
+        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    reply = call(settings.nginx_port, method, path, body, headers)
+    assert (reply.status, reply.headers["Content-Type"], reply.json["success"]) == (status, "application/json", False)
+    assert {400: "Bad request", 405: "not allowed", 413: "too large"}[status] in reply.json["text"]
+    assert reply.headers["Cache-Control"] == "no-store"
 
 
 # A uwsgi packet may name code for uWSGI to load as another app; each of these would run the payload.
@@ -360,7 +397,7 @@ def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_
 
 
 def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
-    assert not open_sockets(uwsgi.pid) & listening_tcp_sockets()
+    assert not open_sockets(uwsgi.pid) & listening_tcp_sockets().keys()
     assert stat.S_ISSOCK(settings.uwsgi_socket.stat().st_mode)
     assert stat.S_IMODE(settings.uwsgi_socket.stat().st_mode) == 0o660
     assert stat.S_IMODE(settings.uwsgi_socket.parent.stat().st_mode) == 0o750

@@ -44,25 +44,28 @@ def test_email_is_trimmed_and_case_insensitive(client, register):
     assert reply.json["_id"] == user["_id"]
 
 
-@pytest.mark.parametrize("with_name", [False, True])
-def test_wrong_password_is_refused_and_never_registers(client, register, db, with_name):
+@pytest.mark.parametrize(("with_name", "says"), [
+    (False, "Wrong password, or no account has this email. New here? Give your name too, to create an account."),
+    (True, "Wrong password for this email."),  # registering must say the email is taken
+])
+def test_wrong_password_is_refused_and_never_registers(client, register, db, with_name, says):
     user = register(email="ada@example.org")
     fields = {"email": "ADA@example.org", "password": "wrong password"}
     if with_name:
         fields["name"] = "Impostor"
     reply = client.post(URL, data=fields)
     assert reply.status_code == 401
-    assert reply.json == {"success": False, "text": "Wrong password for this email."}
+    assert reply.json == {"success": False, "text": says}
     assert db.users.count_documents({}) == 1
     assert db.users.find_one()["name"] == user["name"]
 
 
-def test_unknown_email_without_name_is_refused(client):
-    reply = client.post(URL, data={"email": "nobody@example.org", "password": "12345678"})
-    assert reply.status_code == 404
-    assert reply.json["success"] is False
-    assert "name" in reply.json["text"]
-    assert "_id" not in reply.json
+def test_a_login_does_not_tell_whether_an_account_has_the_email(client, register):
+    register(email="ada@example.org")
+    known = client.post(URL, data={"email": "ada@example.org", "password": "not her password"})
+    unknown = client.post(URL, data={"email": "nobody@example.org", "password": "not her password"})
+    assert (unknown.status_code, unknown.json) == (known.status_code, known.json) == (401, unknown.json)
+    assert "name" in unknown.json["text"] and "_id" not in unknown.json
 
 
 @pytest.mark.parametrize(("fields", "status", "says"), [

@@ -4,14 +4,16 @@ from ..store import users
 
 
 def matches(user, password, ip):
-    """Whether this is the account's password; 429 once this address has guessed too often.
-    A wrong one is counted against the address, and against the email from this address."""
+    """Whether this is the account's password; 429 once this address has guessed too often, or logged in
+    too often. A wrong one is counted against the address, and against the email from this address."""
     # Checked before the password, so that a guesser over a limit cannot tell a right guess either. Keyed
     # by address too, so that guessing an email locks out the guesser and not the owner elsewhere.
     email_from_ip = f"{user['email']} {ip}"
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email_from_ip)
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
+    ratelimit.check(ratelimit.LOGINS_PER_IP, ip)  # right passwords too: each check is a scrypt hash
     if users.password_matches(user, password):
+        ratelimit.spend(ratelimit.LOGINS_PER_IP, ip)
         return True
     ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email_from_ip)
     ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)

@@ -11,6 +11,9 @@ from . import account_links
 bp = Blueprint("users", __name__)
 
 MIN_PASSWORD = 8
+# A login must not tell whether an account has this email (registering with a taken one must).
+WRONG_LOGIN = "Wrong password, or no account has this email. New here? Give your name too, to create an account."
+WRONG_PASSWORD = "Wrong password for this email."
 
 
 def _email(values):
@@ -41,14 +44,15 @@ def _reply(user, action, **extra):
     return auth.remember(response, user)
 
 
-def _log_in(user, password, ip, registering=False):
+def _log_in(user, password, ip, refusal, registering=False):
     """The account if the password is right; None when `registering` over one that was never confirmed (the
-    owner of the address may take it over); else 401, or 429 once this address has guessed too often."""
+    owner of the address may take it over); else 401 with `refusal`, or 429 once this address has guessed
+    too often."""
     if passwords.matches(user, password, ip):
         return user
     if registering and verification.pending(user):
         return None
-    raise ApiError("Wrong password for this email.", 401)
+    raise ApiError(refusal, 401)
 
 
 @bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
@@ -66,13 +70,15 @@ def action():
     name = params.text(values, "name", required=False, max_length=100)
     ip = request.remote_addr
     existing = users.by_email(email)
-    user = existing and _log_in(existing, password, ip, registering=bool(name))
+    user = existing and _log_in(existing, password, ip, WRONG_PASSWORD if name else WRONG_LOGIN,
+                                registering=bool(name))
     if user:
         return _reply(user, "login")
     if not name:
         # Probing for registered emails has its own budget: it must not use up logins' or registrations'.
+        # The reply is a wrong password's: a login does not say whether the email has an account.
         ratelimit.spend(ratelimit.LOGIN_PROBES_PER_IP, ip)
-        raise ApiError("No account has this email. To register, give your name too.", 404)
+        raise ApiError(WRONG_LOGIN, 401)
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = verification.register(email, password, name, auth.signals())
@@ -80,7 +86,7 @@ def action():
         user = users.by_email(email)
         if user is None:
             raise ApiError("This email was just registered; log in instead.", 409)
-        return _reply(_log_in(user, password, ip), "login")
+        return _reply(_log_in(user, password, ip, WRONG_PASSWORD), "login")
     if "mailed" in user:
         return _reply(user, "register", text=verification.registered_text(user))
     return _reply(user, "register")

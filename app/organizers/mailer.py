@@ -51,8 +51,13 @@ def refusal(messages):
 
 
 def pending(messages):
-    """The messages not sent yet."""
+    """The messages not sent yet, nor being sent."""
     return [message for message in messages if message["record"] is None]
+
+
+def in_flight(messages):
+    """The messages claimed by a send but not yet accepted by the mail server: not sent, as far as anyone knows."""
+    return [message for message in messages if message["record"] and not message["record"]["sent_at"]]
 
 
 def digest(messages):
@@ -75,7 +80,8 @@ def send(previewed_digest, by):
 
 
 def deliver(messages, by):
-    """Send each pending message once: claim it, send it, record it; a failed one is given back for a retry.
+    """Send each pending message once: claim it, send it, record it; a failed one is given back for a retry
+    (and a claim a dead send left behind expires after an hour, see store/mails).
     Returns (sent, failed) lists of messages."""
     config = current_app.config
     sent, failed = [], []
@@ -85,10 +91,11 @@ def deliver(messages, by):
         raise ApiError(f"Could not reach the mail server {config['SMTP_HOST']}:{config['SMTP_PORT']}: {exc}", 502) from None
     with smtp:
         for message in pending(messages):
+            email = mail_server.compose(message["to"], message["subject"], message["body"])  # before the claim: a bad one claims nothing
             if not mails.claim(message["talk"], message["decision"], message["to"], by):
                 continue  # another organizer's send got there first
             try:
-                smtp.send_message(mail_server.compose(message["to"], message["subject"], message["body"]))
+                smtp.send_message(email)
             except mail_server.SendError as exc:
                 current_app.logger.warning("mail to %s failed: %s", message["to"], exc)
                 mails.unclaim(message["talk"], message["decision"])

@@ -1,8 +1,8 @@
 """Organizer actions on the phase, talks and accounts: each changes the data, is audited, and re-bakes the homepage."""
 from .. import phases
+from ..counts import ledger
 from ..errors import ApiError
 from ..homepage import bake
-from ..counts import ledger
 from ..store import audit, talks, users
 
 TALK_ACTIONS = {  # (field, value): what the audit log calls it

@@ -14,6 +14,10 @@ from pymongo.errors import PyMongoError
 
 from .processes import terminate
 
+# The embedded database has no users or passwords: only this machine may reach it. App servers on
+# other machines need a real MongoDB (MONGO_URI).
+HOST = "127.0.0.1"
+
 
 def free_port():
     """A TCP port on loopback that nothing listens on right now."""
@@ -53,7 +57,13 @@ class EmbeddedMongo:
     @property
     def uri(self):
         """The URI clients connect with."""
-        return f"mongodb://127.0.0.1:{self.port}/"
+        return f"mongodb://{HOST}:{self.port}/"
+
+    @property
+    def announcement(self):
+        """Where it listens, and that no other machine can reach it."""
+        return (f"embedded database on {self.uri}: loopback only, unreachable from other machines "
+                "(app servers elsewhere need MONGO_URI)")
 
     @property
     def _state_file(self):
@@ -64,7 +74,7 @@ class EmbeddedMongo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.data_dir / "nx-27017.log"
         self.process = subprocess.Popen(
-            [_binary(), "--data-dir", str(self.data_dir / "db"), "--host", "127.0.0.1", "--port", str(self.port),
+            [_binary(), "--data-dir", str(self.data_dir / "db"), "--host", HOST, "--port", str(self.port),
              "--log-file", str(log), "--pid-file", str(self.data_dir / "nx-27017.pid")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
@@ -97,7 +107,7 @@ def running_uri(data_dir):
         os.kill(state["pid"], 0)
     except (FileNotFoundError, ValueError, KeyError, ProcessLookupError, PermissionError):
         return None
-    uri = f"mongodb://127.0.0.1:{state['port']}/"
+    uri = f"mongodb://{HOST}:{state['port']}/"
     return uri if ping(uri) else None
 
 

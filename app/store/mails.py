@@ -1,14 +1,25 @@
 """Decision emails to speakers: one record per (talk, decision), claimed before sending."""
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
 from ..db import get_db
 
+# A send takes seconds per message (its SMTP timeout is 15 s): a claim this old whose message was
+# never recorded as sent belongs to a send that died, and the message may not have gone.
+CLAIM_EXPIRES = timedelta(hours=1)
+
+
+def _expire_stale_claims():
+    """Give back, for a retry, every claim that was never marked sent within CLAIM_EXPIRES."""
+    cutoff = datetime.now(timezone.utc) - CLAIM_EXPIRES
+    get_db().mails.delete_many({"sent_at": None, "claimed_at": {"$lt": cutoff}})
+
 
 def claim(talk_id, decision, to, by):
     """Reserve this talk's message for this decision; False if it was sent (or is being sent) already."""
+    _expire_stale_claims()
     try:
         get_db().mails.insert_one({
             "_id": str(uuid.uuid4()), "talk": talk_id, "decision": decision, "to": to, "by": by,
@@ -35,5 +46,6 @@ def unclaim(talk_id, decision):
 
 
 def sent():
-    """Every record, as {(talk, decision): record}."""
+    """Every record, sent or being sent, as {(talk, decision): record}."""
+    _expire_stale_claims()
     return {(m["talk"], m["decision"]): m for m in get_db().mails.find({}, {"_id": 0})}

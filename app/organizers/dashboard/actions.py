@@ -2,8 +2,9 @@
 from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
-from .. import event, fraud, letters, mailer, moderation, programme, ranking
 from ...errors import ApiError
+from .. import event, fraud, letters, mailer, moderation, programme, ranking
+from ..pseudonyms import account_token
 from . import bp, pages
 
 
@@ -63,15 +64,24 @@ def move_in_programme():
     return {"success": True, "talk": talk_id, "order": place}
 
 
+def _accounts_named(tokens):
+    """The ids of the accounts whose tokens the honest-voting page gave; every account it lists is in the screen."""
+    ids_by_token = {account_token(row["user"]): row["user"] for row in fraud.screen()}
+    unknown = [token for token in tokens if token not in ids_by_token]
+    if unknown:
+        raise ApiError("No such account on the honest-voting page: reload it and try again.", 404)
+    return [ids_by_token[token] for token in tokens]
+
+
 @bp.route("/accounts/<any(quarantine, release):action>", methods=["POST"])
 def accounts(action):
-    """Quarantine or release the accounts named by `user` fields, or (quarantine) every suspect with suspects=1."""
+    """Quarantine or release the accounts named by `account` fields (the page's tokens, never ids), or
+    (quarantine) every suspect with suspects=1."""
     if action == "quarantine" and params.flag(params.fields(), "suspects"):
         user_ids = [row["user"] for row in fraud.suspects(fraud.screen()) if not row["quarantined"]]
         reason = f"suspect: fraud score {fraud.SUSPECT_SCORE} or more"
     else:
-        unknown = ApiError("No such account.", 404)
-        user_ids = [params.identifier({"user": value}, "user", unknown) for value in request.form.getlist("user")]
+        user_ids = _accounts_named(request.form.getlist("account"))
         reason = "by hand"
     if not user_ids:
         raise ApiError("No accounts given.")

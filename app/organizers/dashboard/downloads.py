@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 
 from flask import Response, current_app
 
-from .. import event, exports, programme, ranking
 from ... import phases
 from ...store import talks, users, votes
+from .. import event, exports, programme, ranking
 from . import bp
 
 

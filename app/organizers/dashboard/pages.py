@@ -3,11 +3,12 @@ from datetime import datetime, timezone
 
 from flask import current_app, render_template, request
 
-from .. import event, fraud, letters, mailer, programme, ranking
 from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
 from ...store import audit, talks, users, votes
+from .. import event, fraud, letters, mailer, programme, ranking
+from ..pseudonyms import account_token
 from . import bp, charts
 
 
@@ -87,7 +88,7 @@ def voters_of_talk(talk_id):
 @bp.route("/voters", methods=["GET"])
 def honest_voting():
     """Suspicious accounts worst first with their reasons, quarantine, and whether the top N survives without them."""
-    report = fraud.screen()
+    report = [{**row, "account": account_token(row["user"])} for row in fraud.screen()]
     return render_template(
         "dashboard/voters.html", report=report, suspects=fraud.suspects(report),
         robustness=fraud.robustness(report, current_app.config["TOP_N"]), suspect_score=fraud.SUSPECT_SCORE,
@@ -107,7 +108,7 @@ def speakers_page(draft=None):
     pending = mailer.pending(messages)
     return render_template(
         "dashboard/speakers.html", messages=messages, pending=pending, digest=mailer.digest(pending),
-        refusal=mailer.refusal(messages), draft=draft is not None, wording=draft or letters.wording(),
+        refusal=mailer.refusal(messages), sending=mailer.in_flight(messages), draft=draft is not None, wording=draft or letters.wording(),
         event=event.details(), placeholders=letters.PLACEHOLDERS,
         hearing={decision: sum(1 for m in pending if m["decision"] == decision) for decision in letters.DECISIONS},
     )
