@@ -1,4 +1,5 @@
-"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status."""
+"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status, plus
+"field" when one input is at fault, so a form can show the text next to it."""
 from flask import jsonify
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
@@ -6,16 +7,17 @@ from werkzeug.exceptions import HTTPException
 class ApiError(Exception):
     """Raised by views and the data layer for a refusal the user should read."""
 
-    def __init__(self, text, status=400, headers=None):
+    def __init__(self, text, status=400, headers=None, field=None):
         super().__init__(text)
         self.text = text
         self.status = status
         self.headers = headers or {}
+        self.field = field
 
 
-def error_response(text, status, headers=None):
-    """The JSON reply for an error."""
-    response = jsonify(success=False, text=text)
+def error_response(text, status, headers=None, field=None):
+    """The JSON reply for an error; `field` names the input at fault, if one is."""
+    response = jsonify(success=False, text=text, **({"field": field} if field else {}))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})
@@ -23,7 +25,7 @@ def error_response(text, status, headers=None):
 
 
 def _api_error(exc):
-    return error_response(exc.text, exc.status, exc.headers)
+    return error_response(exc.text, exc.status, exc.headers, exc.field)
 
 
 def _http_error(exc):

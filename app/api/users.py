@@ -11,19 +11,29 @@ bp = Blueprint("users", __name__)
 MIN_PASSWORD = 8
 
 
+def _email_problem(raw):
+    """What is wrong with an email address, in our words rather than the validator's."""
+    local, at, domain = raw.rpartition("@")
+    if not at or not local:
+        return "An email address has a name, an @ and a domain, like ada@example.org."
+    if "." not in domain:
+        return f"The part after the @ should be a domain, like {local}@example.org."
+    return "This email address has characters or dots where they cannot be. Check it for typos."
+
+
 def _email(values):
     """The email, trimmed, checked for shape and lower-cased for comparison."""
     raw = params.text(values, "email", max_length=254)
     try:
         return validate_email(raw, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ApiError(f"That email does not look right: {exc}") from None
+    except EmailNotValidError:
+        raise ApiError(_email_problem(raw), field="email") from None
 
 
 def _password(values):
     password = params.text(values, "password", max_length=1024, raw=True)
     if len(password) < MIN_PASSWORD:
-        raise ApiError(f"Passwords are at least {MIN_PASSWORD} characters.")
+        raise ApiError(f"Passwords are at least {MIN_PASSWORD} characters.", field="password")
     return password
 
 
@@ -36,15 +46,18 @@ def _reply(user, action):
     return auth.remember(response, user)
 
 
-def _log_in(email, password, ip):
-    """The account if the password is right; None if no account has this email; else 401."""
+def _log_in(email, password, ip, registering=False):
+    """The account if the password is right; None if no account has this email; else 401.
+    Someone registering with a taken email is told so, so the page can offer to log in instead."""
     user, right = users.authenticate(email, password)
     if right:
         return user
     if user:
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
-        raise ApiError("Wrong password for this email.", 401)
+        if registering:
+            raise ApiError("This email already has an account. Log in with its password instead.", 401, field="email")
+        raise ApiError("Wrong password for this email.", 401, field="password")
     return None
 
 
@@ -59,19 +72,19 @@ def action():
     ip = request.remote_addr
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
     ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
-    user = _log_in(email, password, ip)
+    user = _log_in(email, password, ip, registering=bool(name))
     if user:
         return _reply(user, "login")
     if not name:
         ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
-        raise ApiError("No account has this email. To register, give your name too.", 404)
+        raise ApiError("No account has this email. To register, give your name too.", 404, field="email")
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = users.register(email, password, name, auth.signals())
     if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
         user = _log_in(email, password, ip)
         if user is None:
-            raise ApiError("This email was just registered; log in instead.", 409)
+            raise ApiError("This email was just registered; log in instead.", 409, field="email")
         return _reply(user, "login")
     return _reply(user, "register")
 
