@@ -88,6 +88,9 @@ class Config:
         self.DASHBOARD_PASSWORD = env("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD)
         self.SECRET_KEY = env("LT_SECRET_KEY", DEV_SECRET_KEY)
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
+        # What the event is called, in the page's header and title and in emails, and an optional line under it.
+        self.EVENT_NAME = env("LT_EVENT_NAME", "").strip() or "Lightning talks"
+        self.EVENT_TAGLINE = env("LT_EVENT_TAGLINE", "").strip()
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()
         # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()

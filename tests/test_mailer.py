@@ -74,7 +74,7 @@ def test_send_delivers_once_and_records_each(app, client, db, inbox, lineup, csr
     assert "Sent 2 emails" in reply.get_data(as_text=True)
     assert sorted(to for to, _ in inbox.messages) == [["ada@example.org"], ["alan@example.org"]]
     ada_mail = next(body for to, body in inbox.messages if to == ["ada@example.org"])
-    assert "Subject: Your lightning talk is on stage: Accepted talk" in ada_mail
+    assert "Subject: Lightning talks: Your lightning talk is on stage: Accepted talk" in ada_mail
     assert "From: talks@example.org" in ada_mail
     assert db.mails.count_documents({"sent_at": {"$ne": None}}) == 2
     assert db.audit.count_documents({"action": {"$in": ["email accepted", "email declined"]}}) == 2
@@ -117,3 +117,11 @@ def test_an_unreachable_server_sends_nothing_and_records_nothing(app, client, db
     reply = send(client, csrf_token, preview(client)[1])
     assert reply.status_code == 502
     assert db.mails.count_documents({}) == 0
+
+
+def test_mail_names_the_event(app, lineup):
+    app.config["EVENT_NAME"] = "PyData Nowhere 2026"
+    with app.app_context():
+        mail = next(message for message in mailer.outbox() if message["decision"] == "accepted")
+    assert mail["subject"] == "PyData Nowhere 2026: Your lightning talk is on stage: Accepted talk"
+    assert "The organizers of PyData Nowhere 2026" in mail["body"]
