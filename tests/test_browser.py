@@ -129,8 +129,16 @@ def open_page(site, new_context):
     return open_page
 
 
+def open_login(page):
+    """Open the login form with its button, as a visitor does."""
+    expect(page.locator("#login-open")).to_be_visible()
+    if page.locator("#account-form").is_hidden():
+        page.click("#login-open")
+
+
 def log_in(page, user):
     """Log in through the form and wait until the page says so."""
+    open_login(page)
     page.fill("#account-email", user["email"])
     page.fill("#account-password", user["password"])
     page.click("#account-submit")
@@ -162,7 +170,9 @@ def ballot(site):
 def test_register_log_in_and_pitch(site, open_page):
     site.phase("pitching")
     page = open_page()
-    expect(page.locator("#pitch-login-hint")).to_be_visible()
+    expect(page.locator("#login-open")).to_have_text("Log in to pitch")
+    expect(page.locator("#pitch")).to_be_hidden()
+    open_login(page)
     page.click("#account-switch")
     email = f"{uuid.uuid4().hex[:10]}@example.org"
     page.fill("#account-name", "Katherine Johnson")
@@ -176,7 +186,7 @@ def test_register_log_in_and_pitch(site, open_page):
     assert signup["fingerprint"] == page.evaluate("localStorage.getItem('lt-visitor')")
 
     page.click("#logout")
-    expect(page.locator("#account-form")).to_be_visible()
+    open_login(page)
     log_in_fields = {"email": email, "password": "wrong password", "name": "Katherine Johnson"}
     page.fill("#account-email", log_in_fields["email"])
     page.fill("#account-password", log_in_fields["password"])
@@ -203,6 +213,7 @@ def test_register_log_in_and_pitch(site, open_page):
 def test_empty_form_errors_show_inline(site, open_page):
     site.phase("pitching")
     page = open_page()
+    open_login(page)
     page.click("#account-submit")
     expect(page.locator("#account-email-error")).to_contain_text("email")
     expect(page.locator("#account-password-error")).to_contain_text("8 characters")
@@ -235,7 +246,7 @@ def test_vote_survives_reload_and_shows_live_elsewhere(site, open_page, ballot):
     assert site.votes(talk) == 0
 
     page.click("#logout")
-    expect(page.locator("#account-form")).to_be_visible()
+    expect(page.locator("#login-open")).to_be_visible()
     button.click()
     expect(card(page, talk).locator(".talk-message")).to_contain_text("Log in to vote")
     assert site.votes(talk) == 0
@@ -299,7 +310,8 @@ def tab_to(page, selector, limit=150):
 def test_keyboard_only_voting(site, open_page, ballot):
     talk, voter = ballot
     page = open_page()
-    tab_to(page, "#account-email")
+    tab_to(page, "#login-open")
+    page.keyboard.press("Enter")  # opens the form with the cursor in the email field
     page.keyboard.type(voter["email"])
     page.keyboard.press("Tab")
     page.keyboard.type(voter["password"])
