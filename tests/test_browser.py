@@ -29,10 +29,10 @@ LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
 class Site:
     """`python -m app serve` on a free port with a fresh data dir, and shortcuts into its API."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, settings=None):
         self.data_dir = tmp / "var"
         self.url = f"http://127.0.0.1:{embedded.free_port()}"
-        env = {**os.environ, "LT_DATA_DIR": str(self.data_dir), "LT_WWW_DIR": str(tmp / "www")}
+        env = {**os.environ, "LT_DATA_DIR": str(self.data_dir), "LT_WWW_DIR": str(tmp / "www"), **(settings or {})}
         self.log = open(tmp / "serve.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", self.url.rsplit(":", 1)[1]],
@@ -98,8 +98,12 @@ class Site:
 
     def accept(self, talk_id):
         """Mark a talk accepted in the server's database directly, without a dashboard login round trip."""
+        self.update_talks({"_id": talk_id}, {"accepted": True})
+
+    def update_talks(self, which, fields):
+        """Set fields on the matching talks in the server's database directly (the page learns by polling)."""
         with MongoClient(embedded.running_uri(self.data_dir)) as client:
-            client["lightning_talks"].sessions.update_one({"_id": talk_id}, {"$set": {"accepted": True}})
+            client["lightning_talks"].sessions.update_many(which, {"$set": fields})
 
     def stop(self):
         """Stop the server as SIGTERM does (the embedded database stops with it)."""
@@ -122,8 +126,9 @@ def open_page(site, new_context):
     """Open the homepage in a fresh browser context (its own cookies and storage)."""
     def open_page(width=1280, height=900):
         page = new_context(viewport={"width": width, "height": height}).new_page()
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.dialogs, page.confirm = [], False  # set page.confirm to answer OK to the next dialogs
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message),
+                                          dialog.accept() if page.confirm else dialog.dismiss()))
         page.goto(site.url + "/")
         return page
     return open_page

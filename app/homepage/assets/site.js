@@ -265,24 +265,27 @@
       if (present) present.remove();
       return;
     }
-    if (present) return;
-    const box = document.createElement("div");
-    box.className = "own";
-    const badge = document.createElement("p");
-    badge.className = "badge badge-own";
-    badge.textContent = "Your talk";
-    box.append(badge);
-    if (page.phase === "pitching") {
-      for (const [cls, text] of [["own-edit", "Edit"], ["own-withdraw", "Withdraw"]]) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = `button-link ${cls}`;
-        button.textContent = text;
-        button.setAttribute("aria-label", `${text} “${own.title}”`);
-        box.append(button);
+    const box = present || document.createElement("div");
+    if (!present) {
+      box.className = "own";
+      const badge = document.createElement("p");
+      badge.className = "badge badge-own";
+      badge.textContent = "Your talk";
+      box.append(badge);
+      if (page.phase === "pitching") {
+        for (const [cls, text] of [["own-edit", "Edit"], ["own-withdraw", "Withdraw"]]) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = `button-link ${cls}`;
+          button.textContent = text;
+          box.append(button);
+        }
       }
+      item.querySelector(".talk-actions").append(box);
     }
-    item.querySelector(".talk-actions").append(box);
+    for (const button of box.querySelectorAll("button")) {
+      button.setAttribute("aria-label", `${button.textContent} “${own.title}”`);
+    }
   }
 
   // One line under the event's name: the phase, its date (in the visitor's time zone) and the visitor's part.
@@ -295,10 +298,9 @@
     }
     $("phase-me").textContent = text;
     const intro = $("results-intro");
-    if (intro) {
-      intro.textContent = me && me.votes.size
-        ? "Voting has closed. Thank you for voting! Your votes are marked."
-        : "Voting has closed: these are the results.";
+    if (intro) {  // thanks only for those who voted; the header already says voting has closed
+      intro.hidden = !(me && me.votes.size);
+      intro.textContent = intro.hidden ? "" : "Thank you for voting! Your votes are marked.";
     }
   }
 
@@ -568,18 +570,20 @@
     item.dataset.created = talk.created_at;
     const title = item.querySelector(".talk-title");
     title.id = `title-${talk._id}`;
-    title.textContent = talk.title;
     item.querySelector(".talk-card").setAttribute("aria-labelledby", title.id);
-    item.querySelector(".speaker").textContent = talk.speaker;
-    item.querySelector(".talk-description").textContent = talk.description;
-    const hidden = item.querySelector(".vote .visually-hidden");
-    if (hidden) hidden.textContent = `Vote for ${talk.title}`;
     const voted = !!state.me && state.me.votes.has(talk._id);
     state.votes.set(talk._id, { confirmed: voted, desired: voted, busy: false });
     return item;
   }
 
+  // Also after a speaker edits their talk: the texts are set whenever they differ.
   function updateItem(item, talk) {
+    const texts = [[".talk-title", talk.title], [".speaker", talk.speaker], [".talk-description", talk.description],
+      [".vote .visually-hidden", `Vote for ${talk.title}`]];
+    for (const [selector, text] of texts) {
+      const element = item.querySelector(selector);
+      if (element && element.textContent !== text) element.textContent = text;
+    }
     const vote = state.votes.get(talk._id);
     if (typeof talk.votes === "number" && !(vote && vote.busy)) item.dataset.votes = String(talk.votes);
     item.classList.toggle("is-accepted", !!talk.accepted);
@@ -679,9 +683,10 @@
     for (const time of document.querySelectorAll("time[datetime]")) {
       const date = new Date(time.getAttribute("datetime"));
       const soon = Math.abs(date - now) < 6 * 864e5;
+      // The visitor's own clock needs no zone name; the tooltip has the full date.
       const text = date.toLocaleString(undefined, soon
-        ? { weekday: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }
-        : { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+        ? { weekday: "short", hour: "numeric", minute: "2-digit" }
+        : { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
       const minutes = Math.round((date - now) / 6e4);
       const hours = Math.floor(minutes / 60);
       const countdown = minutes > 0 && minutes < 24 * 60 ? ` (in ${hours ? `${hours} h ` : ""}${minutes % 60} min)` : "";
