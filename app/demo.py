@@ -17,7 +17,7 @@ PITCHES = [
     ("SQLite is all the database you need (until it isn't)", "Three newsroom projects on a single file, and the day the fourth one outgrew it."),
     ("Time zones will hurt you: a field guide", "Daylight saving, naive datetimes and the election night the results came in an hour early."),
     ("Making charts screen readers can read", "Alt text is not enough. Tables, ARIA and a quick test with VoiceOver you can do today."),
-    ("git bisect found our bug in 11 minutes", "A live demo of binary search through 600 commits, and how to make your tests bisectable."),
+    ("How git bisect found our bug in 11 minutes", "A live demo of binary search through 600 commits, and how to make your tests bisectable."),
     ("Parsing PDFs without losing your mind", "Camelot, pdfplumber and when to give up and retype the table. Real examples from budget documents."),
     ("Our Varnish cache survived election night", "Grace mode, purges and the graph that made the editor stop asking if the site was down."),
     ("Type hints caught a bug in our payroll script", "How mypy on a 200-line script found the kind of error that costs real money."),
