@@ -256,6 +256,13 @@
     summary.textContent = `Your pitches (${items.length})`;
   }
 
+  function makeBadge(kind, text) {
+    const badge = document.createElement("p");
+    badge.className = `badge ${kind}`;
+    badge.textContent = text;
+    return badge;
+  }
+
   // "Your talk" on the visitor's own cards, with Edit and Withdraw while pitching is open.
   function renderOwn(item) {
     const own = state.me && state.me.talks.find((talk) => talk._id === item.dataset.id);
@@ -268,10 +275,7 @@
     const box = present || document.createElement("div");
     if (!present) {
       box.className = "own";
-      const badge = document.createElement("p");
-      badge.className = "badge badge-own";
-      badge.textContent = "Your talk";
-      box.append(badge);
+      box.append(makeBadge("badge-own", "Your talk"));
       if (page.phase === "pitching") {
         for (const [cls, text] of [["own-edit", "Edit"], ["own-withdraw", "Withdraw"]]) {
           const button = document.createElement("button");
@@ -388,22 +392,31 @@
     return talkItems().find((item) => item.dataset.id === talkId);
   }
 
+  // While voting, each card gets its button here, not in the baked page: it needs this script, and
+  // made only once the visitor is known it never shows a wrong state (and fifty cost no bytes).
+  function addVoteButton(item) {
+    const template = $("vote-template");
+    if (!template) return null;
+    const button = template.content.firstElementChild.cloneNode(true);
+    button.querySelector(".visually-hidden").textContent = `Vote for ${item.querySelector(".talk-title").textContent}`;
+    button.disabled = !!document.body.dataset.stale;
+    item.querySelector(".talk-actions").append(button);
+    return button;
+  }
+
   // Voting: the button's state. Results: a "Your vote" mark on the talks the visitor voted for.
   function renderVote(item) {
     const vote = state.votes.get(item.dataset.id);
     if (!vote) return;
     item.classList.toggle("is-voted", vote.desired);
-    const button = item.querySelector(".vote");
+    const button = item.querySelector(".vote") || addVoteButton(item);
     if (button) {
       button.setAttribute("aria-pressed", String(vote.desired));
       button.querySelector(".vote-label").textContent = vote.desired ? "Voted" : "Vote";
     } else if (page.phase === "closed") {
       const mark = item.querySelector(".badge-voted");
       if (vote.desired && !mark) {
-        const badge = document.createElement("p");
-        badge.className = "badge badge-voted";
-        badge.textContent = "Your vote";
-        item.querySelector(".talk-actions").prepend(badge);
+        item.querySelector(".talk-actions").prepend(makeBadge("badge-voted", "Your vote"));
       } else if (!vote.desired && mark) {
         mark.remove();
       }
@@ -568,9 +581,7 @@
     const item = $("talk-template").content.firstElementChild.cloneNode(true);
     item.dataset.id = talk._id;
     item.dataset.created = talk.created_at;
-    const title = item.querySelector(".talk-title");
-    title.id = `title-${talk._id}`;
-    item.querySelector(".talk-card").setAttribute("aria-labelledby", title.id);
+    item.querySelector(".talk-title").id = `title-${talk._id}`;
     const voted = !!state.me && state.me.votes.has(talk._id);
     state.votes.set(talk._id, { confirmed: voted, desired: voted, busy: false });
     return item;
@@ -588,7 +599,11 @@
     if (typeof talk.votes === "number" && !(vote && vote.busy)) item.dataset.votes = String(talk.votes);
     item.classList.toggle("is-accepted", !!talk.accepted);
     const badge = item.querySelector(".badge-accepted");
-    if (badge) badge.hidden = !talk.accepted;
+    if (page.phase === "closed" && talk.accepted && !badge) {  // organizers chose it after the bake
+      item.querySelector(".talk-actions").prepend(makeBadge("badge-accepted", "On stage"));
+    } else if (!talk.accepted && badge) {
+      badge.remove();
+    }
     renderVote(item);
     renderOwn(item);
   }
