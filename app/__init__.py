@@ -21,13 +21,13 @@ def create_app(config=None, client=None, serve_www=False):
     headers.init_app(app)
     app.before_request(origins.refuse_cross_site)
     recounts.init_app(app)
-    # The event's name and tagline: in the homepage's header and title, and in every email.
-    app.context_processor(lambda: {"event_name": app.config["EVENT_NAME"], "event_tagline": app.config["EVENT_TAGLINE"]})
     for blueprint in (users.bp, talks.bp, votes.bp, health.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     if serve_www:  # In the stack nginx serves www/; `fab serve` has only Flask.
         app.register_blueprint(site.bp)
-    if app.config["PROXY_COUNT"]:  # The client's address, for fraud signals and rate limits, is in X-Forwarded-For.
+    # The client's address, for fraud signals and rate limits, is in X-Forwarded-For. In the stack Varnish has
+    # already cut the header down to that one address (confs/varnish.vcl), which nginx also passes as REMOTE_ADDR.
+    if app.config["PROXY_COUNT"]:
         proxies = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app

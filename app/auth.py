@@ -42,6 +42,11 @@ def logged_in():
     return _user(params.identifier({"user": request.cookies.get(COOKIE)}, "user", _unknown_user(), required=False))
 
 
+def cookie_is(user):
+    """Whether this browser's login cookie names this account."""
+    return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), user["_id"].encode())
+
+
 def remember(response, user):
     """Keep the login in a cookie that page scripts cannot read and other sites cannot send."""
     secure = current_app.config["ENV"] == "production"

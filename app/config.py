@@ -1,7 +1,11 @@
 """Settings, read from the environment (and an optional .env file) in this one place."""
+import hashlib
+import hmac
 import os
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -70,6 +74,28 @@ def _choice(name, choices, default):
     return value
 
 
+def _flag(name, default):
+    """Read an on/off setting (1/0, true/false, yes/no, on/off); unset or empty gives the default."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+    if value not in words:
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+    return words[value]
+
+
+def _site_url(name):
+    """The site's public address, for links in emails; never taken from a request's Host header,
+    which a client chooses."""
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(f"{name} must be the site's address like https://talks.example.org, not {value!r}")
+    return value
+
+
 class Config:
     """Every setting of the app; a new instance re-reads the environment."""
 
@@ -88,22 +114,37 @@ class Config:
         self.DASHBOARD_PASSWORD = env("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD)
         self.SECRET_KEY = env("LT_SECRET_KEY", DEV_SECRET_KEY)
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
-        # What the event is called, in the page's header and title and in emails, and an optional line under it.
-        self.EVENT_NAME = env("LT_EVENT_NAME", "").strip() or "Lightning talks"
+        self.EVENT_NAME = env("LT_EVENT_NAME", "Lightning talks")
+        # An optional line under the event's name on the homepage.
         self.EVENT_TAGLINE = env("LT_EVENT_TAGLINE", "").strip()
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()
         # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()
         self.VARNISH_URL = env("LT_VARNISH_URL", "").strip().rstrip("/")
+        # What a PURGE or BAN must carry for Varnish to obey it (confs/varnish.vcl): its client address proves
+        # nothing once a TLS terminator on the same host makes every visitor 127.0.0.1. Unset, it is derived
+        # from the secret key, so servers set up before it existed need nothing new.
+        self.PURGE_SECRET = env("LT_PURGE_SECRET", "").strip() or hmac.new(
+            self.SECRET_KEY.encode(), b"varnish purge", hashlib.sha256).hexdigest()
         # Rate limits. Venue Wi-Fi puts hundreds of attendees behind one address, so per-IP limits
-        # are generous; the per-email limit is what stops password guessing.
+        # are generous; the per-email (from one address) limit is what stops password guessing.
         self.LOGIN_FAILS_PER_EMAIL = int(env("LT_LOGIN_FAILS_PER_EMAIL", "10"))
         self.LOGIN_FAILS_PER_IP = int(env("LT_LOGIN_FAILS_PER_IP", "100"))
+        self.LOGIN_PROBES_PER_IP = int(env("LT_LOGIN_PROBES_PER_IP", "100"))
         self.REGISTRATIONS_PER_IP = int(env("LT_REGISTRATIONS_PER_IP", "100"))
+        # A pitch flood: talks one account may pitch (hidden ones count), and the shortest time between
+        # re-bakes after pitches, whatever their rate (the last pitch is baked that long after at most).
+        self.PITCHES_PER_USER = int(env("LT_PITCHES_PER_USER", "5"))
+        self.REBAKE_INTERVAL = float(env("LT_REBAKE_INTERVAL", "1"))
         # Only organizers log in to the dashboard, so few wrong passwords from one address are enough.
         self.DASHBOARD_FAILS_PER_IP = int(env("LT_DASHBOARD_FAILS_PER_IP", "20"))
         # Organizers' side: how many talks get on stage, who may take part, how speakers are told.
         self.TOP_N = int(env("LT_TOP_N", "10"))
+        # When and where the talks are given: the speakers' email says it, download names carry the date.
+        # The dashboard can change them (and the name) at run time.
+        self.EVENT_DATE = env("LT_EVENT_DATE", "").strip()
+        self.EVENT_TIME = env("LT_EVENT_TIME", "").strip()
+        self.EVENT_PLACE = env("LT_EVENT_PLACE", "").strip()
         self.ALLOWED_EMAIL_DOMAINS = frozenset(
             d.strip().lower().lstrip("@") for d in env("LT_ALLOWED_EMAIL_DOMAINS", "").split(",") if d.strip())
         allow_list = env("LT_ALLOWED_EMAILS_FILE", "").strip()
@@ -114,6 +155,15 @@ class Config:
         self.SMTP_USER = env("LT_SMTP_USER", "")
         self.SMTP_PASSWORD = env("LT_SMTP_PASSWORD", "")
         self.MAIL_FROM = env("LT_MAIL_FROM", "lightning-talks@localhost")
+        # Attendee mail (confirming an email, resetting a password) links to this address.
+        self.SITE_URL = _site_url("LT_SITE_URL")
+        # New accounts vote and pitch only after clicking a mailed link: on by default where mail can go out.
+        self.VERIFY_EMAIL = _flag("LT_VERIFY_EMAIL", self.ENV == "production" and bool(self.SMTP_HOST))
+        # Links mailed per address per hour (anyone can ask for one to any address) and per client address.
+        # "link": no passwords at all; attendees sign in by a link mailed to them.
+        self.LOGIN = _choice("LT_LOGIN", ("password", "link"), "password")
+        self.MAILS_PER_EMAIL = int(env("LT_MAILS_PER_EMAIL", "5"))
+        self.MAILS_PER_IP = int(env("LT_MAILS_PER_IP", "50"))
         # Proxies in front that set X-Forwarded-For/-Proto; 0 trusts none (the client could forge them).
         self.PROXY_COUNT = int(env("LT_PROXY_COUNT", "0"))
         # Milliseconds pymongo waits for a server before the API answers 503.
@@ -130,8 +180,21 @@ class Config:
             _require_strong("LT_SECRET_KEY", self.SECRET_KEY, DEV_SECRET_KEY, MIN_SECRET_KEY)
             _require_strong("LT_DASHBOARD_PASSWORD", self.DASHBOARD_PASSWORD, DEV_DASHBOARD_PASSWORD,
                             MIN_DASHBOARD_PASSWORD)
+            _require_strong("LT_PURGE_SECRET", self.PURGE_SECRET, "", MIN_SECRET_KEY)
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.PURGE_SECRET):  # it goes into the VCL as a string
+            raise ConfigError(f"LT_PURGE_SECRET may hold only letters, digits, - and _: make one with `{MAKE_SECRET}`")
         if self.ALLOWED_EMAILS_FILE and not self.ALLOWED_EMAILS_FILE.is_file():
             raise ConfigError(f"LT_ALLOWED_EMAILS_FILE={self.ALLOWED_EMAILS_FILE} is not a readable file")
+        if self.EVENT_DATE:
+            try:
+                date.fromisoformat(self.EVENT_DATE)
+            except ValueError:
+                raise ConfigError(f"LT_EVENT_DATE={self.EVENT_DATE!r} is not a date like 2026-03-14") from None
+        if self.VERIFY_EMAIL and not (self.SMTP_HOST and self.SITE_URL):
+            raise ConfigError("LT_VERIFY_EMAIL needs LT_SMTP_HOST (to send the links) and LT_SITE_URL (where they "
+                              "point, e.g. https://talks.example.org); set both, or LT_VERIFY_EMAIL=0")
+        if self.LOGIN == "link" and not (self.SMTP_HOST and self.SITE_URL):
+            raise ConfigError("LT_LOGIN=link needs LT_SMTP_HOST and LT_SITE_URL to mail the sign-in links")
         if self.TOP_N < 1:
             raise ConfigError("LT_TOP_N must be at least 1")
         dates = [d for d in (self.PITCHING_OPENS, self.VOTING_OPENS, self.VOTING_CLOSES) if d]

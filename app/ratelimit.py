@@ -1,4 +1,4 @@
-"""Fixed-window rate limits on logins (attendees' and organizers') and registrations: 429 and Retry-After."""
+"""Fixed-window rate limits on logins (attendees' and organizers'), registrations and mailed links: 429 and Retry-After."""
 import math
 import time
 from datetime import datetime, timezone
@@ -19,14 +19,21 @@ class Limit(NamedTuple):
     text: str
 
 
-LOGIN_FAILS_PER_EMAIL = Limit("login-email", "LOGIN_FAILS_PER_EMAIL", 900,
-                              "Too many wrong passwords for this email.")
+# Wrong passwords are counted per email *and* address: a guesser is stopped at their address, while
+# the owner elsewhere still logs in (docs/security.md says why not per email alone).
+LOGIN_FAILS_PER_EMAIL = Limit("login-email-ip", "LOGIN_FAILS_PER_EMAIL", 900,
+                              "Too many wrong passwords for this email from your network.")
 LOGIN_FAILS_PER_IP = Limit("login-ip", "LOGIN_FAILS_PER_IP", 900,
                            "Too many wrong passwords from your network.")
+LOGIN_PROBES_PER_IP = Limit("probe-ip", "LOGIN_PROBES_PER_IP", 900,
+                            "Too many logins with unknown emails from your network.")
 DASHBOARD_FAILS_PER_IP = Limit("dashboard-ip", "DASHBOARD_FAILS_PER_IP", 900,
                                "Too many wrong dashboard passwords from your network.")
 REGISTRATIONS_PER_IP = Limit("register-ip", "REGISTRATIONS_PER_IP", 3600,
                              "Too many new accounts from your network.")
+# Anyone may ask for a link to be mailed to any address: these keep that from flooding a mailbox.
+MAILS_PER_EMAIL = Limit("mail-email", "MAILS_PER_EMAIL", 3600, "Too many emails asked for this address.")
+MAILS_PER_IP = Limit("mail-ip", "MAILS_PER_IP", 3600, "Too many emails asked for from your network.")
 
 
 def _window(limit, key):

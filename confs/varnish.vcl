@@ -28,7 +28,8 @@ backend app{{ loop.index }} {
 }
 {% endfor %}
 
-# Who may PURGE and BAN: this machine and the app servers, which purge the homepage on a bake.
+# Who may PURGE and BAN: this machine and the app servers, which purge the homepage on a bake, and
+# only with the secret (LT_PURGE_SECRET): a TLS terminator on this machine makes every visitor 127.0.0.1.
 acl purgers {
 {% for address in s.purgers %}
     "{{ address }}";
@@ -47,8 +48,24 @@ sub vcl_recv {
     set req.backend_hint = apps.backend();
     std.log("path: " + regsub(req.url, "\?.*", ""));  # the URL itself is kept out of the log
 
+    # The visitor's address, which nginx (real_ip) hands the app for its rate limits. Varnish has
+    # appended its peer's address to X-Forwarded-For; what a client wrote there itself is not believed.
+    if (req.restarts == 0) {
+{% if s.proxy_count %}
+        # LT_PROXY_COUNT={{ s.proxy_count }}: the peer is a proxy (a TLS terminator) that appended the
+        # visitor's address, so many entries left of the peer's; a request with fewer came round it.
+        if (req.http.X-Forwarded-For ~ "^(.*,)?\s*([^,\s]+)\s*(,[^,]*){ {{- s.proxy_count -}} }$") {
+            set req.http.X-Forwarded-For = regsub(req.http.X-Forwarded-For, "^(.*,)?\s*([^,\s]+)\s*(,[^,]*){ {{- s.proxy_count -}} }$", "\2");
+        } else {
+            set req.http.X-Forwarded-For = client.ip;
+        }
+{% else %}
+        set req.http.X-Forwarded-For = client.ip;
+{% endif %}
+    }
+
     if (req.method == "PURGE" || req.method == "BAN") {
-        if (client.ip !~ purgers) {
+        if (client.ip !~ purgers || req.http.X-Purge-Secret != "{{ purge_secret }}") {
             return (synth(405, "Not allowed."));
         }
         if (req.method == "PURGE") {

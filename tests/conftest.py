@@ -6,6 +6,7 @@ import uuid
 
 import mongomock
 import pytest
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 # Tests configure the app themselves; a developer's environment or .env must not leak in.
@@ -17,7 +18,7 @@ os.environ["LT_RUN_DIR"] = "/nonexistent/tests-must-not-purge-a-running-stack"
 os.environ["LT_ENV_FILE"] = os.devnull
 
 from app import create_app  # noqa: E402
-from app.runtime.embedded import EmbeddedMongo  # noqa: E402
+from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
@@ -36,7 +37,8 @@ def make_app(tmp_path):
     made = []
 
     def make_app(**config):
-        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", **config})
+        # Re-baking at once after each pitch (no timer thread outliving the test); test_bake tests the interval.
+        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0, **config})
         made.append(app)
         return app
     yield make_app
@@ -57,7 +59,8 @@ def app(make_app, mongo_uri):
 @pytest.fixture
 def mock_app(tmp_path):
     """The app on mongomock, for fast single-threaded unit tests."""
-    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data"},
+    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data",
+                      "REBAKE_INTERVAL": 0},
                      client=mongomock.MongoClient())
     with app.app_context():
         indexes.apply()
@@ -74,6 +77,28 @@ def client(app):
 def db(app):
     """The test's database, to check what was stored."""
     return app.extensions["mongo"][app.config["DB_NAME"]]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given, as (recipients, raw message)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(app):
+    """A local SMTP server the app sends through, plain on loopback."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS="none", MAIL_FROM="talks@example.org")
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture
@@ -126,8 +151,9 @@ def base_url():
 
 @pytest.fixture
 def csrf_token(client):
-    """The CSRF token the dashboard puts in its forms, read from the page as a browser would."""
-    page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
+    """The CSRF token the dashboard puts in its forms, read from a page as a browser would (the phase
+    switch's confirmation always has a form)."""
+    page = client.get("/api/dashboard/phase/confirm?phase=closed", auth=ORGANIZER).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 

@@ -27,12 +27,13 @@ LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
 
 
 class Site:
-    """`python -m app serve` on a free port with a fresh data dir, and shortcuts into its API."""
+    """`python -m app serve` on a free port with a fresh data dir and extra `settings`, and shortcuts into its API."""
 
     def __init__(self, tmp, settings=None):
         self.data_dir = tmp / "var"
         self.url = f"http://127.0.0.1:{embedded.free_port()}"
-        env = {**os.environ, "LT_DATA_DIR": str(self.data_dir), "LT_WWW_DIR": str(tmp / "www"), **(settings or {})}
+        env = {**os.environ, "LT_DATA_DIR": str(self.data_dir), "LT_WWW_DIR": str(tmp / "www"),
+               "LT_SITE_URL": self.url, **(settings or {})}
         self.log = open(tmp / "serve.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", self.url.rsplit(":", 1)[1]],

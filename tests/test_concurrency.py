@@ -1,6 +1,7 @@
 """Counts stay equal to the vote documents under real concurrent HTTP requests on the real server."""
 import json
 import random
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -84,3 +85,20 @@ def test_concurrent_registrations_with_other_passwords_are_refused(live_url, db)
     replies = register_at_once(live_url, [f"password-{i}" for i in range(8)])
     assert db.users.count_documents({}) == 1
     assert sorted(str(reply.get("action", reply.get("status"))) for reply in replies) == ["401"] * 7 + ["register"]
+
+
+def test_parallel_pitches_by_one_account_stop_at_the_limit(live_url, register, set_phase, db):
+    speaker = register()
+    set_phase("pitching")
+
+    def pitch(n):
+        try:
+            return post(f"{live_url}/api/session/action/", user=speaker["_id"], title=f"Rush {n}", description="d")["success"]
+        except urllib.error.HTTPError as refused:
+            with refused:
+                return refused.code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(pitch, range(20)))
+    assert sorted(outcomes, key=str) == [403] * 15 + [True] * 5
+    assert db.sessions.count_documents({"user": speaker["_id"]}) == 5

@@ -9,6 +9,7 @@ from app.config import Config, ConfigError
     ({"LT_VOTING_OPENS": "next tuesday"}, "LT_VOTING_OPENS"),
     ({"LT_VOTING_OPENS": "2026-03-07", "LT_VOTING_CLOSES": "2026-03-05"}, "in order"),
     ({"LT_SHOW_COUNTS": "sometimes"}, "LT_SHOW_COUNTS"),
+    ({"LT_PURGE_SECRET": 'x" || "'}, "LT_PURGE_SECRET"),  # would break out of the VCL's string
 ])
 def test_unsafe_or_malformed_settings_are_refused(monkeypatch, env, says):
     for name, value in env.items():

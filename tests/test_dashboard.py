@@ -4,7 +4,9 @@ import io
 import json
 
 import pytest
+from click.testing import CliRunner
 
+from app import cli
 from app.organizers import exports, ranking
 
 ORGANIZER = ("organizer", "organizer")
@@ -86,11 +88,44 @@ def test_a_token_is_bound_to_its_organizer(make_app, mongo_uri, app, csrf_token)
     assert reply.status_code == 403
 
 
-def test_phase_buttons_switch_and_are_audited(client, csrf_token):
+def test_phase_switch_asks_first_then_switches_and_is_audited(client, db, csrf_token):
+    page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
+    assert '<strong class="big" id="phase">pitching</strong>' in page
+    switches = page[page.index('action="/api/dashboard/phase/confirm"'):]
+    switches = switches[:switches.index("</form>")]
+    assert 'method="get"' not in switches  # the form opens a page, posting nothing
+    assert 'value="pitching"' not in switches  # the current phase is a state, not a button
+    assert 'value="voting"' in switches and 'value="closed"' in switches and 'value="schedule"' in switches
+
+    question = client.get("/api/dashboard/phase/confirm?phase=closed", auth=ORGANIZER).get_data(as_text=True)
+    assert "Switch from <strong>pitching</strong> to <strong>closed</strong>?" in question
+    assert "Yes, switch to closed" in question
+    assert client.get("/api/health").json["phase"] == "pitching"  # asking changed nothing
+
     assert post_form(client, "/api/dashboard/phase", csrf_token, phase="closed").status_code == 303
     page = client.get("/api/dashboard/", auth=ORGANIZER).get_data(as_text=True)
-    assert '<p class="big" id="phase">closed</p>' in page
-    assert "in force: closed" in page
+    assert '<strong class="big" id="phase">closed</strong>' in page
+    entry = db.audit.find_one({"action": "phase"})
+    assert (entry["by"], entry["target"], entry["detail"]) == (
+        "organizer", "closed", "was pitching, in force: closed (via dashboard)")
+
+
+def test_confirming_an_unknown_phase_is_a_400(client):
+    reply = client.get("/api/dashboard/phase/confirm?phase=party", auth=ORGANIZER)
+    assert reply.status_code == 400
+    assert reply.json["success"] is False and "party" in reply.json["text"]
+
+
+def test_fab_phase_is_audited_with_the_shell_user(app, db, make_app, monkeypatch, mongo_uri):
+    monkeypatch.setenv("MONGO_URI", mongo_uri)
+    monkeypatch.setenv("LT_DB_NAME", app.config["DB_NAME"])
+    monkeypatch.setattr(cli, "create_app", lambda config: make_app(**config))  # closed after the test
+    monkeypatch.setattr("getpass.getuser", lambda: "ada-at-the-shell")
+    result = CliRunner().invoke(cli.main, ["phase", "voting"])
+    assert result.exit_code == 0, result.output
+    assert "phase: voting" in result.output
+    entry = db.audit.find_one({"action": "phase"})
+    assert (entry["by"], entry["detail"]) == ("ada-at-the-shell", "was pitching, in force: voting (via fab phase)")
 
 
 def test_ranking_shows_ties_shares_cutoff_and_voters(app, client, talks_with_votes):
@@ -192,7 +227,7 @@ def test_results_export_parses_back(client, talks_with_votes):
         ("1", "Tied A", "2", "True"), ("1", "Tied B", "2", "True"), ("3", "Third", "1", "False")]
     assert {r["email"] for r in rows} == {"grace@example.org"}
     reply = client.get("/api/dashboard/results.json", auth=ORGANIZER)
-    assert reply.headers["Content-Disposition"] == 'attachment; filename="results.json"'
+    assert reply.headers["Content-Disposition"].startswith('attachment; filename="lightning-talks-')
     results = json.loads(reply.get_data())
     assert results["totals"]["voters"] == 2
     assert [(t["title"], t["votes"], t["share_of_voters"]) for t in results["talks"]] == [
@@ -226,5 +261,5 @@ def test_formula_cells_are_neutralised(value, expect):
 
 def test_formula_titles_are_neutralised_in_the_download(client, register, pitch):
     pitch(register(name="@admin"), title="=cmd|' /C calc'!A0")
-    rows = list(csv.reader(io.StringIO(client.get("/api/dashboard/results.csv", auth=ORGANIZER).get_data(as_text=True))))
-    assert rows[1][2:4] == ["'=cmd|' /C calc'!A0", "'@admin"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/dashboard/results.csv", auth=ORGANIZER).get_data(as_text=True))))
+    assert (rows[0]["title"], rows[0]["speaker"]) == ("'=cmd|' /C calc'!A0", "'@admin")

@@ -30,7 +30,8 @@ from app.store import indexes, journal, talks, users, votes
 
 from .helpers import require
 
-ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="faults-organizer-secret")
+ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="faults-organizer-secret",
+                            PURGE_SECRET="faults-purge-secret-0123456789abcdef")
 PASSWORD = "faults-password-1"
 TTL = 2  # seconds the homepage stays fresh, so that grace shows quickly
 TALKS = 5
@@ -193,6 +194,7 @@ def app_env(settings, database):
         "LT_DATA_DIR": str(settings.run_dir / "data"), "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
         "LT_REGISTRATIONS_PER_IP": "1000",
         "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
+        "LT_PURGE_SECRET": ORGANIZER.PURGE_SECRET,
     }
 
 

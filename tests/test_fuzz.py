@@ -9,9 +9,11 @@ from app import create_app
 from app.store import indexes
 
 FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
-          "fingerprint", "logout"]
+          "fingerprint", "logout", "digest", "tied", "talk", "direction", "intent", "date", "time", "place",
+          "accepted_subject", "accepted_body", "declined_subject", "declined_body"]
 ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
-          "/api/dashboard/phase"]
+          "/api/dashboard/phase", "/api/dashboard/phase/confirm", "/api/dashboard/accept-top", "/api/dashboard/event",
+          "/api/dashboard/speakers/wording", "/api/dashboard/programme/move"]
 
 scalars = st.one_of(st.text(max_size=300), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none())
 operators = st.dictionaries(st.sampled_from(["$ne", "$gt", "$regex", "$where", "$in", "$set"]), scalars, min_size=1)
@@ -23,7 +25,7 @@ def world(mongo_uri, tmp_path_factory):
     """One app, a voter and a talk shared by every generated example."""
     app = create_app({"MONGO_URI": mongo_uri, "DB_NAME": f"fuzz_{uuid.uuid4().hex[:8]}",
                       "WWW_DIR": tmp_path_factory.mktemp("www"), "DATA_DIR": tmp_path_factory.mktemp("data"),
-                      "PHASE": "pitching"})
+                      "PHASE": "pitching", "REBAKE_INTERVAL": 0})  # no re-bake timer outlives the module
     client = app.test_client()
     with app.app_context():
         indexes.apply()

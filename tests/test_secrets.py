@@ -59,6 +59,7 @@ STRONG = {"LT_ENV": "production", "LT_SECRET_KEY": "k" * 32, "LT_DASHBOARD_PASSW
     ("LT_DASHBOARD_PASSWORD", DEV_DASHBOARD_PASSWORD, "is the development default"),
     ("LT_DASHBOARD_PASSWORD", "", "is empty"),
     ("LT_DASHBOARD_PASSWORD", "hunter2hunter2", "has 14 characters, fewer than 16"),
+    ("LT_PURGE_SECRET", "p" * 31, "has 31 characters, fewer than 32"),
 ])
 def test_production_refuses_a_weak_secret_and_says_how_to_make_one(monkeypatch, name, value, says):
     for setting, strong in STRONG.items():
@@ -82,6 +83,6 @@ def test_development_runs_on_the_defaults():
 def test_production_accepts_the_secrets_setup_writes(monkeypatch):
     server = SimpleNamespace(layout=Layout(PurePosixPath("/srv/lt")), env=Environment())
     written = dotenv_values(stream=io.StringIO(env_file(server)))
-    for name in ("LT_ENV", "LT_SECRET_KEY", "LT_DASHBOARD_PASSWORD"):
+    for name in ("LT_ENV", "LT_SECRET_KEY", "LT_DASHBOARD_PASSWORD", "LT_PURGE_SECRET"):
         monkeypatch.setenv(name, written[name])
     assert Config().ENV == "production"

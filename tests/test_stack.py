@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import grp
 import http.client
+import http.server
 import json
 import os
 import pwd
@@ -13,6 +14,7 @@ import stat
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -31,10 +33,13 @@ from app.store import indexes, talks, users
 
 from .helpers import require
 
-# No characters that URL-encoding would change, so that a logged query string would be found.
-ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret")
+# What rendering the confs reads of the app's settings. No characters that URL-encoding would change, so
+# that a logged query string would be found.
+ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret",
+                            PURGE_SECRET="stack-purge-secret-0123456789abcdef")
 PASSWORD = "stack-password-1"
 TTL = 2  # seconds the test stack keeps the homepage fresh, so that grace shows quickly
+PROBES = 3  # logins with unknown emails per address before 429: how the tests see which address the app sees
 
 
 class Reply(SimpleNamespace):
@@ -138,6 +143,7 @@ def app_env(settings, mongo_uri):
         "LT_DATA_DIR": str(settings.run_dir / "data"),
         "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
         "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
+        "LT_PURGE_SECRET": ORGANIZER.PURGE_SECRET, "LT_LOGIN_PROBES_PER_IP": str(PROBES),
     }
 
 
@@ -147,6 +153,7 @@ def site(app_env):
     app = create_app({
         "MONGO_URI": app_env["MONGO_URI"], "DB_NAME": app_env["LT_DB_NAME"], "PHASE": "voting",
         "WWW_DIR": app_env["LT_WWW_DIR"], "VARNISH_URL": app_env["LT_VARNISH_URL"],
+        "PURGE_SECRET": ORGANIZER.PURGE_SECRET,
     })
     with app.app_context():
         indexes.apply()
@@ -215,23 +222,41 @@ def get(settings, path, **options):
     return call(settings.port, "GET", path, **options)
 
 
+def purge(settings, method, path, secret=ORGANIZER.PURGE_SECRET, source="127.0.0.1"):
+    """A PURGE or BAN to Varnish, with the secret as the app sends it, or as anyone else could."""
+    return call(settings.port, method, path, headers={"X-Purge-Secret": secret} if secret else {}, source=source)
+
+
+def probe(port, source, forged=None):
+    """A login with an unknown email, from this address (and with this X-Forwarded-For); its status."""
+    fields = urlencode({"email": f"{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **({"X-Forwarded-For": forged} if forged else {})}
+    return call(port, "POST", "/api/user/action/", fields, headers, source=source).status
+
+
 def test_homepage_is_a_miss_then_a_hit(settings, varnish):
-    call(settings.port, "PURGE", "/")
+    purge(settings, "PURGE", "/")
     first, second = get(settings, "/"), get(settings, "/?_=1700000000000")  # the cache-buster is ignored
     assert (first.status, first.headers["X-Cache"]) == (200, "MISS")
     assert (second.status, second.headers["X-Cache"], second.headers["X-Cache-Hits"]) == (200, "HIT", "1")
 
 
-def test_purge_makes_the_next_request_a_miss(settings, varnish):
+@pytest.mark.parametrize("method", ["PURGE", "BAN"])
+def test_purge_with_the_secret_makes_the_next_request_a_miss(settings, varnish, method):
     get(settings, "/")
-    assert call(settings.port, "PURGE", "/").status == 200
+    assert purge(settings, method, "/").status == 200
     assert get(settings, "/").headers["X-Cache"] == "MISS"
 
 
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
-def test_purge_from_outside_the_acl_is_refused(settings, varnish, method):
+@pytest.mark.parametrize(("secret", "source"), [
+    (ORGANIZER.PURGE_SECRET, "127.0.0.2"),  # outside the ACL, even with the secret
+    (None, "127.0.0.1"),  # every visitor, once a TLS terminator runs on this machine
+    ("stack-purge-secret-guessed-wrong-0000", "127.0.0.1"),
+], ids=["outside-acl", "no-secret", "wrong-secret"])
+def test_purge_without_the_secret_or_from_outside_the_acl_is_refused(settings, varnish, method, secret, source):
     get(settings, "/")
-    assert call(settings.port, method, "/", source="127.0.0.2").status == 405
+    assert purge(settings, method, "/", secret, source).status == 405
     assert get(settings, "/").headers["X-Cache"] == "HIT"
 
 
@@ -259,7 +284,7 @@ def test_votes_from_own_origin_pass_and_from_another_site_are_refused(settings, 
 
 
 def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish, uwsgi, voter):
-    call(settings.port, "BAN", "^/api/session/")
+    purge(settings, "BAN", "^/api/session/")
     before = log_count(uwsgi, "GET /api/session/ 200")
     first = get(settings, "/api/session/?_=1", headers={"Cookie": voter["cookie"]})
     second = get(settings, "/api/session/?_=2")  # another visitor, no cookie
@@ -341,6 +366,69 @@ def test_a_rebake_purges_the_homepage(settings, varnish, site):
     with site.app_context():
         bake.rebake()
     assert get(settings, "/").headers["X-Cache"] == "MISS"
+
+
+@pytest.fixture
+def forwarder(settings, varnish):
+    """A TLS terminator's stand-in in front of Varnish, which then believes one proxy (LT_PROXY_COUNT=1):
+    it forwards each request, appending its client's address to X-Forwarded-For as nginx's
+    $proxy_add_x_forwarded_for does; its port."""
+    behind = dataclasses.replace(settings, run_dir=settings.run_dir / "behind", proxy_count=1)
+    stack.render(behind, ORGANIZER)
+
+    class Forward(http.server.BaseHTTPRequestHandler):
+        def forward(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))) or None
+            seen = self.headers.get("X-Forwarded-For")
+            headers = {name: value for name, value in self.headers.items() if name.lower() != "x-forwarded-for"}
+            headers["X-Forwarded-For"] = f"{seen}, {self.client_address[0]}" if seen else self.client_address[0]
+            reply = call(settings.port, self.command, self.path, body, headers)
+            self.send_response(reply.status)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+        do_GET = do_POST = forward
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    varnishadm(settings, "vcl.load", "behind", str(behind.run_dir / "varnish.vcl"))
+    varnishadm(settings, "vcl.use", "behind")
+    try:
+        yield server.server_port
+    finally:
+        varnishadm(settings, "vcl.use", "boot")
+        varnishadm(settings, "vcl.discard", "behind")
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_rate_limits_follow_each_visitor_behind_a_forwarder(forwarder):
+    assert [probe(forwarder, "127.0.0.21") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
+    assert probe(forwarder, "127.0.0.21", forged="10.9.9.9") == 429  # what the visitor wrote is not believed
+    assert probe(forwarder, "127.0.0.22") == 404  # another visitor behind the same forwarder
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_rate_limits(settings, varnish):
+    assert [probe(settings.port, "127.0.0.23") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
+    assert probe(settings.port, "127.0.0.23", forged="10.9.9.8") == 429
+    assert probe(settings.port, "127.0.0.23", forged="10.9.9.8, 127.0.0.24") == 429
+
+
+def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, varnish, site):
+    get(settings, "/")
+    with site.app_context():
+        talks.create(users.by_email("speaker@example.org"), "Baked by a timer", "A worker's own thread.")
+    # What a pitch right after a bake leaves: a change to bake, not before a second has passed.
+    (settings.www_dir / bake.STARTED).write_text(repr(time.time()))
+    (settings.www_dir / bake.PENDING).write_text(repr(time.time()))
+    assert call(settings.nginx_port, "GET", "/api/session/").status == 200  # a poll finds it pending
+    assert b"Baked by a timer" not in get(settings, "/").body
+    wait_until(lambda: b"Baked by a timer" in get(settings, "/").body, timeout=3)
 
 
 def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):

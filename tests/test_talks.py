@@ -52,6 +52,20 @@ def test_bad_pitch_is_refused(client, register, set_phase, db, fields, status, s
     assert db.sessions.count_documents({}) == 0
 
 
+def test_sixth_pitch_is_refused_and_hidden_talks_still_count(client, register, set_phase, db):
+    speaker, other = register(), register()
+    set_phase("pitching")
+    client.post(PITCH, data={"user": speaker["_id"], "title": "", "description": "bad input spends nothing"})
+    for n in range(5):
+        assert client.post(PITCH, data={"user": speaker["_id"], "title": f"Talk {n}", "description": "d"}).status_code == 201
+    db.sessions.update_one({"title": "Talk 0"}, {"$set": {"hidden": True}})  # an organizer hid one as spam
+    refused = client.post(PITCH, data={"user": speaker["_id"], "title": "Talk 5", "description": "d"})
+    assert refused.status_code == 403
+    assert refused.json == {"success": False, "text": "You have pitched 5 talks, the most one account may."}
+    assert db.sessions.count_documents({"title": "Talk 5"}) == 0
+    assert client.post(PITCH, data={"user": other["_id"], "title": "Mine", "description": "d"}).status_code == 201
+
+
 def test_longest_allowed_pitch_is_accepted(client, register, set_phase):
     user = register()
     set_phase("pitching")

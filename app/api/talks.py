@@ -1,10 +1,11 @@
 """/api/session/: the public list of talks; pitching a talk, and its speaker changing or withdrawing it."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .. import auth, params, phases
+from ..accounts import verification
 from ..errors import ApiError
 from ..homepage import bake
-from ..store import talks
+from ..store import talks, users
 
 bp = Blueprint("talks", __name__)
 
@@ -20,11 +21,12 @@ def action():
     values = params.fields()
     user = auth.attendee(values)
     phases.require("pitching")
+    verification.require(user, "pitch")
     what = params.text(values, "action", required=False, max_length=20) or "create"
     if what not in ACTIONS:
         raise ApiError(f"Unknown action {what!r}: use create, update or withdraw.", field="action")
     reply, status = ACTIONS[what](values, user)
-    bake.rebake()  # The page lists pitched talks while pitching.
+    bake.rebake_soon()  # The page lists pitched talks while pitching; a flood of pitches shares re-bakes.
     return jsonify(success=True, **reply), status
 
 
@@ -34,8 +36,11 @@ def _title_and_description(values):
 
 
 def _create(values, user):
-    talk_id = talks.create(user, *_title_and_description(values))
-    return {"action": "create", "session": talk_id}, 201
+    title, description = _title_and_description(values)
+    most = current_app.config["PITCHES_PER_USER"]
+    if not users.take_pitch_slot(user["_id"], most):
+        raise ApiError(f"You have pitched {most} talks, the most one account may.", 403)
+    return {"action": "create", "session": talks.create(user, title, description)}, 201
 
 
 def _own_talk(values, user):

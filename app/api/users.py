@@ -1,10 +1,12 @@
-"""/api/user/action/: register, log in, log out."""
+"""/api/user/action/: register, log in, log out; the emailed-link actions are in account_links."""
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
 
 from .. import auth, eligibility, params, phases, ratelimit
+from ..accounts import passwords, signin, verification
 from ..errors import ApiError
 from ..store import talks, users, votes
+from . import account_links
 
 bp = Blueprint("users", __name__)
 
@@ -37,28 +39,29 @@ def _password(values):
     return password
 
 
-def _reply(user, action):
+FIELDS = account_links.Fields(email=_email, password=_password)
+
+
+def _reply(user, action, **extra):
     response = jsonify(
         success=True, action=action, _id=user["_id"], name=user["name"],
-        votes="|".join(votes.talks_voted_by(user["_id"])),
+        votes="|".join(votes.talks_voted_by(user["_id"])), verified=not verification.pending(user), **extra,
     )
     response.headers["Cache-Control"] = "no-store"
     return auth.remember(response, user)
 
 
-def _log_in(email, password, ip, registering=False):
-    """The account if the password is right; None if no account has this email; else 401.
+def _log_in(user, password, ip, registering=False):
+    """The account if the password is right; None when `registering` over one that was never confirmed (the
+    owner of the address may take it over); else 401, or 429 once this address has guessed too often.
     Someone registering with a taken email is told so, so the page can offer to log in instead."""
-    user, right = users.authenticate(email, password)
-    if right:
+    if passwords.matches(user, password, ip):
         return user
-    if user:
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)
-        if registering:
-            raise ApiError("This email already has an account. Log in with its password instead.", 401, field="email")
-        raise ApiError("Wrong password for this email.", 401, field="password")
-    return None
+    if registering and verification.pending(user):
+        return None
+    if registering:
+        raise ApiError("This email already has an account. Log in with its password instead.", 401, field="email")
+    raise ApiError("Wrong password for this email.", 401, field="password")
 
 
 @bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
@@ -67,26 +70,43 @@ def action():
     values = params.fields()
     if params.flag(values, "logout"):
         return auth.forget(jsonify(success=True, action="logout"))
+    linked = account_links.handler(values)
+    if linked:
+        return _linked_action(*linked, values)
+    if signin.enabled():
+        return _linked_action("link", account_links.ask_link, values)
     email, password = _email(values), _password(values)
     name = params.text(values, "name", required=False, max_length=100)
     ip = request.remote_addr
-    ratelimit.check(ratelimit.LOGIN_FAILS_PER_EMAIL, email)
-    ratelimit.check(ratelimit.LOGIN_FAILS_PER_IP, ip)
-    user = _log_in(email, password, ip, registering=bool(name))
+    existing = users.by_email(email)
+    user = existing and _log_in(existing, password, ip, registering=bool(name))
     if user:
         return _reply(user, "login")
     if not name:
-        ratelimit.spend(ratelimit.LOGIN_FAILS_PER_IP, ip)  # probing for registered emails
+        # Probing for registered emails has its own budget: it must not use up logins' or registrations'.
+        ratelimit.spend(ratelimit.LOGIN_PROBES_PER_IP, ip)
         raise ApiError("No account has this email. To register, give your name too.", 404, field="email")
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
-    user = users.register(email, password, name, auth.signals())
+    user = verification.register(email, password, name, auth.signals())
     if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
-        user = _log_in(email, password, ip)
+        user = users.by_email(email)
         if user is None:
             raise ApiError("This email was just registered; log in instead.", 409, field="email")
-        return _reply(user, "login")
+        return _reply(_log_in(user, password, ip), "login")
+    if "mailed" in user:
+        return _reply(user, "register", text=verification.registered_text(user))
     return _reply(user, "register")
+
+
+def _linked_action(name, run, values):
+    """Run an emailed-link action; one that names an account logs it in, like a login."""
+    user, extra = run(values, FIELDS)
+    if user is not None:
+        return _reply(user, name)
+    response = jsonify(success=True, action=name, **extra)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/api/user/me", methods=["GET"], strict_slashes=False)
@@ -95,7 +115,7 @@ def me():
     This is how site.js restores a login after a reload; the user's id is not in the reply."""
     user = auth.logged_in()
     response = jsonify(
-        success=True, name=user["name"], votes=votes.talks_voted_by(user["_id"]),
+        success=True, name=user["name"], verified=not verification.pending(user), votes=votes.talks_voted_by(user["_id"]),
         talks=talks.by_speaker(user["_id"], phases.counts_shown(phases.current())),
     )
     response.headers["Cache-Control"] = "no-store"

@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify
 
 from .. import auth, eligibility, params, phases
+from ..accounts import verification
 from ..store import talks, votes
 from .talks import no_such_talk
 
@@ -20,6 +21,7 @@ def vote():
     if mark is None:
         raise no_such_talk()
     eligibility.require(user["email"], "vote")
+    verification.require(user, "vote")
     # A quarantined account's vote is kept but not counted.
     voted, count = votes.cast(user["_id"], talk_id, want, auth.signals(), counted=not user.get("quarantined"),
                               mark=mark)

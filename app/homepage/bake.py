@@ -4,6 +4,8 @@ import gzip
 import hashlib
 import os
 import tempfile
+import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from .. import phases
-from ..organizers import ranking
+from ..organizers import event, ranking
 from ..store import talks, votes
 from . import varnish
 
@@ -21,6 +23,10 @@ ASSETS_SRC = Path(__file__).resolve().parent / "assets"
 ASSETS = ("site.css", "site.js")
 # Which phase the page in www/ was baked for, so a scheduled switch is noticed (see follow_phase).
 PHASE_MARKER = ".baked-phase"
+# When the last bake began reading the data, and when a change that the page must show was made
+# (a pitch): what lets every worker on this machine share one re-bake a second (see rebake_soon).
+STARTED, PENDING = ".bake.started", ".bake.pending"
+_timers = threading.Lock()
 EMPTY_TALK = {"_id": "", "title": "", "description": "", "speaker": "", "votes": 0, "accepted": False, "created_at": ""}
 
 
@@ -100,6 +106,9 @@ def render(assets):
         talks=listed,
         show_counts=show_counts,
         top_n=config["TOP_N"],
+        # The name as organizers last set it (dashboard or LT_EVENT_NAME), as the speakers' emails say it.
+        event_name=event.details()["name"],
+        event_tagline=config["EVENT_TAGLINE"],
         **results,
         counts_always=config["SHOW_COUNTS"] == "always",
         schedule={"pitching": _date(config["PITCHING_OPENS"]), "voting": _date(config["VOTING_OPENS"]),
@@ -118,22 +127,96 @@ def _locked(www):
         yield
 
 
-def bake():
-    """Write www/index.html and its hashed assets; return the page's path."""
+def _stamp(path):
+    """Record the time now in this file."""
+    _write(path, repr(time.time()).encode())
+
+
+def _stamped(path):
+    """The time recorded in this file; 0 if none is."""
+    try:
+        return float(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return 0.0
+
+
+def _bake_locked(www):
+    """Bake, holding the lock. The start is stamped before the data is read: a change made earlier is on this page."""
+    _stamp(www / STARTED)
+    html, phase = render(publish_assets(www))
+    _publish(www / "index.html", html.encode())
+    _write(www / PHASE_MARKER, phase.encode())
+
+
+def _www():
+    """The folder the page is baked into, made if missing."""
     www = Path(current_app.config["WWW_DIR"])
     www.mkdir(parents=True, exist_ok=True)
+    return www
+
+
+def bake():
+    """Write www/index.html and its hashed assets; return the page's path."""
+    www = _www()
     with _locked(www):
-        html, phase = render(publish_assets(www))
-        _publish(www / "index.html", html.encode())
-        _write(www / PHASE_MARKER, phase.encode())
+        _bake_locked(www)
     return www / "index.html"
+
+
+def _purge():
+    """When the stack runs, visitors see the new page now."""
+    varnish.purge(current_app.config, ["/", "/index.html"])
 
 
 def rebake():
     """Re-bake after a change the page shows; the one hook for all that must follow a re-bake."""
     page = bake()
-    varnish.purge(current_app.config, ["/", "/index.html"])  # when the stack runs, visitors see it now
+    _purge()
     return page
+
+
+def _bake_if_due():
+    """Bake a pending change if the last bake began REBAKE_INTERVAL ago; else how many seconds until it may (None
+    when nothing is pending). The lock makes every worker on this machine take turns."""
+    www = _www()
+    with _locked(www):
+        started = _stamped(www / STARTED)
+        if _stamped(www / PENDING) < started:
+            return None  # a bake that began after the change has it
+        wait = started + current_app.config["REBAKE_INTERVAL"] - time.time()
+        if wait > 0:
+            return wait
+        _bake_locked(www)
+    _purge()
+    return None
+
+
+def _catch_up(app):
+    """In a timer thread: bake what is pending once it is due (or wait again)."""
+    with _timers:
+        app.extensions.pop("bake-timer", None)  # a change stamped from now on schedules its own timer
+    with app.app_context():
+        _bake_when_due()
+
+
+def _bake_when_due():
+    """Bake a pending change now if due, else in a timer thread of this process when it is."""
+    wait = _bake_if_due()
+    if wait is None:
+        return
+    app = current_app._get_current_object()
+    with _timers:
+        if "bake-timer" not in app.extensions:
+            timer = app.extensions["bake-timer"] = threading.Timer(wait, _catch_up, (app,))
+            timer.daemon = True
+            timer.start()
+
+
+def rebake_soon():
+    """Re-bake after a pitch: now if the last bake is REBAKE_INTERVAL old, else once it is. However fast pitches
+    come, the machine bakes at most once an interval, and the page shows the last one an interval later."""
+    _stamp(_www() / PENDING)
+    _bake_when_due()
 
 
 def follow_phase(phase):
@@ -144,3 +227,5 @@ def follow_phase(phase):
         baked = None
     if baked != phase:
         rebake()
+    else:  # a pitch whose timer died with its worker (max-requests, a reload) is baked now
+        _bake_when_due()

@@ -7,6 +7,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
+# The header that proves a PURGE or BAN comes from us (LT_PURGE_SECRET); the VCL checks it.
+SECRET_HEADER = "X-Purge-Secret"
 
 
 def url(config):
@@ -21,12 +23,12 @@ def url(config):
     return state["varnish_url"]
 
 
-def _send(base, method, path):
+def _send(base, method, path, secret):
     """One request to Varnish; its status, or None when it does not answer."""
     address = urlsplit(base)
     connection = http.client.HTTPConnection(address.hostname, address.port or 80, timeout=2)
     try:
-        connection.request(method, path)
+        connection.request(method, path, headers={SECRET_HEADER: secret})
         response = connection.getresponse()
         response.read()
         return response.status
@@ -42,7 +44,7 @@ def _tell(config, method, paths):
     base = url(config)
     if not base:
         return True
-    statuses = [_send(base, method, path) for path in paths]
+    statuses = [_send(base, method, path, config["PURGE_SECRET"]) for path in paths]
     for path, status in zip(paths, statuses):
         if status not in (200, None):
             log.warning("Varnish refused %s %s: %s", method, path, status)

@@ -10,7 +10,8 @@ from ..store import talks, votes
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-RESULT_FIELDS = ("rank", "tied", "title", "speaker", "email", "votes", "share_of_voters", "accepted", "hidden", "talk_id")
+RESULT_FIELDS = ("rank", "tied", "title", "description", "speaker", "email", "votes", "share_of_voters", "accepted",
+                 "hidden", "talk_id")
 VOTE_FIELDS = ("voter", "talk_id", "talk", "voted_at", "counted")
 
 
@@ -34,7 +35,8 @@ def to_csv(fields, rows):
 def result_rows(standings):
     """The ranking as flat records: one per talk, hidden ones last and unranked."""
     return [{
-        "rank": row["rank"], "tied": row["tied"], "title": row["title"], "speaker": row["speaker"],
+        "rank": row["rank"], "tied": row["tied"], "title": row["title"], "description": row.get("description", ""),
+        "speaker": row["speaker"],
         "email": row["email"], "votes": row["votes"], "share_of_voters": round(row["share"], 4),
         "accepted": bool(row.get("accepted")), "hidden": bool(row.get("hidden")), "talk_id": row["_id"],
     } for row in standings]

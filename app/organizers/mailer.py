@@ -1,32 +1,53 @@
-"""Telling speakers whether their talk was accepted: previewed, sent once per decision, recorded."""
+"""Telling speakers whether their talk was accepted: only once the vote is over and talks are accepted;
+previewed, sent once per decision, recorded with what was sent."""
 import hashlib
-import smtplib
-import ssl
-from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app
 
+from .. import phases
+from .. import smtp as mail_server
 from ..errors import ApiError
 from ..store import audit, mails
-from . import ranking
+from . import event, letters, ranking
 
 
-def outbox():
-    """The message each visible talk's speaker should get for its current decision, and whether it went."""
+def outbox(wording=None):
+    """The message each visible talk's speaker should get for its current decision, and whether it went.
+    `wording` previews an unsaved wording instead of the stored one."""
     standings, _ = ranking.standings()
     sent = mails.sent()
+    wording = wording or letters.wording()
+    details = event.details()
     messages = []
     for talk in standings:
         if talk["rank"] is None or not talk["email"]:  # hidden talks are spam or duplicates: no mail
             continue
         decision = "accepted" if talk.get("accepted") else "declined"
+        letter = wording[decision]
         messages.append({
             "talk": talk["_id"], "title": talk["title"], "speaker": talk["speaker"], "to": talk["email"],
             "decision": decision, "record": sent.get((talk["_id"], decision)),
-            "subject": render_template("mail/subject.txt", talk=talk, accepted=decision == "accepted").strip(),
-            "body": render_template("mail/decision.txt", talk=talk, accepted=decision == "accepted"),
+            "subject": letters.fill(letter["subject"], talk, details), "body": letters.fill(letter["body"], talk, details),
         })
     return messages
+
+
+def refusal(messages):
+    """Why speakers must not be told yet, or None: sending is off, the vote is not over, nobody is
+    accepted (every speaker, the winner too, would hear "not this time"), or the email names an
+    event detail that is not set."""
+    if not mail_server.enabled():
+        return "Sending is off: set LT_SMTP_HOST (and LT_MAIL_FROM) first."
+    phase = phases.current()
+    if phase != "closed":
+        opened = "Voting is still open" if phase == "voting" else "Voting has not happened yet"
+        return f"{opened} (phase: {phase}): close voting on the Overview before telling speakers, so their news is final."
+    if not any(message["decision"] == "accepted" for message in messages):
+        return "No talk is accepted yet: accept the top N on the Overview first, or every speaker would hear “not this time”."
+    gaps = letters.missing(letters.wording(), event.details())
+    if gaps:
+        return f"The email mentions the event's {' and '.join(gaps)}, which is not set: fill in the event's details first."
+    return None
 
 
 def pending(messages):
@@ -40,33 +61,14 @@ def digest(messages):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _connect(config):
-    """An SMTP connection as the settings say: plain, STARTTLS or TLS from the start; logged in if a user is set."""
-    host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], 15
-    if config["SMTP_TLS"] == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-        if config["SMTP_TLS"] == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-    if config["SMTP_USER"]:
-        smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-    return smtp
-
-
-def _email(message, sender):
-    email = EmailMessage()
-    email["From"], email["To"], email["Subject"] = sender, message["to"], message["subject"]
-    email.set_content(message["body"])
-    return email
-
-
 def send(previewed_digest, by):
     """Send what the organizer's preview showed, or refuse: sending is off, or the lineup changed since.
     Returns (sent, failed) lists of messages."""
-    if not current_app.config["SMTP_HOST"]:
-        raise ApiError("Sending is off: set LT_SMTP_HOST (and LT_MAIL_FROM) first.", 409)
-    messages = pending(outbox())
+    messages = outbox()
+    reason = refusal(messages)
+    if reason:
+        raise ApiError(reason, 409)
+    messages = pending(messages)
     if previewed_digest != digest(messages):
         raise ApiError("The lineup changed since your preview: look at the preview again, then send.", 409)
     return deliver(messages, by)
@@ -78,21 +80,21 @@ def deliver(messages, by):
     config = current_app.config
     sent, failed = [], []
     try:
-        smtp = _connect(config)
-    except (OSError, smtplib.SMTPException) as exc:
+        smtp = mail_server.connect()
+    except mail_server.SendError as exc:
         raise ApiError(f"Could not reach the mail server {config['SMTP_HOST']}:{config['SMTP_PORT']}: {exc}", 502) from None
     with smtp:
         for message in pending(messages):
             if not mails.claim(message["talk"], message["decision"], message["to"], by):
                 continue  # another organizer's send got there first
             try:
-                smtp.send_message(_email(message, config["MAIL_FROM"]))
-            except (OSError, smtplib.SMTPException) as exc:
+                smtp.send_message(mail_server.compose(message["to"], message["subject"], message["body"]))
+            except mail_server.SendError as exc:
                 current_app.logger.warning("mail to %s failed: %s", message["to"], exc)
                 mails.unclaim(message["talk"], message["decision"])
                 failed.append(message)
                 continue
-            mails.mark_sent(message["talk"], message["decision"])
+            mails.mark_sent(message["talk"], message["decision"], message["subject"], message["body"])
             audit.record(by, f"email {message['decision']}", f"talk “{message['title']}”", f"to {message['to']}")
             sent.append(message)
     return sent, failed

@@ -10,10 +10,12 @@ TALK_ACTIONS = {  # (field, value): what the audit log calls it
 }
 
 
-def switch_phase(phase, by):
-    """Switch the phase now (or back to the schedule) and re-bake the homepage for it; return the phase in force."""
+def switch_phase(phase, by, via="dashboard"):
+    """Switch the phase now (or back to the schedule), audited with who and from where, and re-bake the
+    homepage for it; return the phase in force."""
+    before = phases.current()
     now = phases.switch(phase, by)
-    audit.record(by, "phase", phase, f"in force: {now}")
+    audit.record(by, "phase", phase, f"was {before}, in force: {now} (via {via})")
     bake.rebake()
     return now
 
@@ -26,6 +28,30 @@ def moderate_talk(talk_id, field, value, by):
     if talks.set_moderation(talk_id, field, value):
         audit.record(by, TALK_ACTIONS[field, value], f"talk “{talk['title']}”", f"by {talk['speaker']}")
         bake.rebake()
+
+
+def accept_top(plan, chosen_ids, by):
+    """Accept the plan's sure talks and the chosen ones of those tied across the line: exactly `seats` of
+    them, or all. Each acceptance and the decision as a whole are audited; return the talks accepted now."""
+    tied = {row["_id"]: row for row in plan["tied"]}
+    if not set(chosen_ids) <= set(tied):
+        raise ApiError("Only talks tied across the line can be chosen.")
+    chosen = [row for row in plan["tied"] if row["_id"] in chosen_ids]
+    if not plan["sure"] and not plan["tied"]:
+        raise ApiError("There are no talks to accept yet.", 409)
+    if tied and len(chosen) not in (plan["seats"], len(tied)):
+        raise ApiError(f"{len(tied)} talks tie on {plan['tied'][0]['votes']} votes for {plan['seats']} place(s): "
+                       f"choose {plan['seats']} of them, or all {len(tied)}.")
+    accepted = [talk for talk in plan["sure"] + chosen if talks.set_moderation(talk["_id"], "accepted", True)]
+    for talk in accepted:
+        audit.record(by, "accept", f"talk “{talk['title']}”", f"top {plan['n']}, {talk['votes']} votes")
+    left_out = [row["title"] for row in plan["tied"] if row["_id"] not in chosen_ids]
+    ties = f"; of the tied, chose {', '.join(r['title'] for r in chosen)}" if tied else ""
+    audit.record(by, f"accept top {plan['n']}", f"{len(plan['sure']) + len(chosen)} talks",
+                 f"{len(accepted)} newly accepted{ties}" + (f" over {', '.join(left_out)}" if left_out else ""))
+    if accepted:
+        bake.rebake()
+    return accepted
 
 
 def quarantine(user_ids, by, reason=""):

@@ -1,4 +1,5 @@
 """The organizers' ranking: visible talks by votes, ties shown as ties, and the LT_TOP_N cutoff."""
+import hashlib
 from collections import Counter
 
 from ..store import talks, users, votes
@@ -49,3 +50,19 @@ def standings():
     for row in rows:
         row["email"] = speakers.get(row["user"], {}).get("email", "")
     return rows, voters
+
+
+def top_n_plan(rows, top_n):
+    """What accepting the top N would take: the talks surely in, and the talks tied across the line,
+    among which the organizer chooses `seats` (or all); never decided silently by the order they sort in.
+    The digest fingerprints the counts it was made from, so acting on a stale preview is refused."""
+    ranked_rows = [row for row in rows if row["rank"] is not None]
+    sure, tied = ranked_rows[:top_n], []
+    found = cutoff(rows, top_n)
+    if found and found["tie"]:
+        line = found["last_in"]["votes"]
+        sure = [row for row in ranked_rows if row["votes"] > line]
+        tied = [row for row in ranked_rows if row["votes"] == line]
+    fingerprint = "\n".join(f"{row['_id']}|{row['votes']}" for row in sure + tied)
+    return {"n": top_n, "sure": sure, "tied": tied, "seats": top_n - len(sure),
+            "digest": hashlib.sha256(fingerprint.encode()).hexdigest()}

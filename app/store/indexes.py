@@ -16,6 +16,11 @@ INDEXES = {
     "ratelimits": [
         ([("expires_at", ASCENDING)], {"expireAfterSeconds": 0, "name": "expire_windows"}),
     ],
+    # Mailed one-time links: found by their hash; dead ones expire on their own.
+    "tokens": [
+        ([("expires_at", ASCENDING)], {"expireAfterSeconds": 0, "name": "expire_tokens"}),
+        ([("user", ASCENDING), ("purpose", ASCENDING)], {"name": "by_user"}),
+    ],
     "votes": [
         # One vote per user per talk, enforced by the database under any concurrency.
         ([("user", ASCENDING), ("session", ASCENDING)], {"unique": True, "name": "user_session_unique"}),

@@ -19,13 +19,14 @@ def claim(talk_id, decision, to, by):
     return True
 
 
-def mark_sent(talk_id, decision):
-    """Record that the server accepted the message."""
+def mark_sent(talk_id, decision, subject, body):
+    """Record that the server accepted the message, and what it said."""
     # Only the claimer writes its record, so a whole-document replace is safe; it also keeps the
     # date a date on nx-27017, which stores a datetime given to $set as a string.
     mails = get_db().mails
     record = mails.find_one({"talk": talk_id, "decision": decision})
-    mails.replace_one({"_id": record["_id"]}, {**record, "sent_at": datetime.now(timezone.utc)})
+    mails.replace_one({"_id": record["_id"]}, {**record, "subject": subject, "body": body,
+                                           "sent_at": datetime.now(timezone.utc)})
 
 
 def unclaim(talk_id, decision):

@@ -161,3 +161,10 @@ def set_moderation(talk_id, field, value):
     if field not in ("accepted", "hidden"):
         raise ValueError(f"not a moderation field: {field}")
     return get_db().sessions.update_one({"_id": talk_id}, {"$set": {field: value}}).modified_count == 1
+
+
+def set_slots(talk_ids):
+    """Number these talks 1, 2, 3... in the programme's running order (the field `slot`)."""
+    sessions = get_db().sessions
+    for slot, talk_id in enumerate(talk_ids, start=1):
+        sessions.update_one({"_id": talk_id}, {"$set": {"slot": slot}})

@@ -7,9 +7,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import get_db
 
-# Hash of a password nobody has, checked when the email is unknown so that both paths cost the same.
-_NOBODY = generate_password_hash(uuid.uuid4().hex)
-
 
 def find(user_id):
     """The user with this _id, or None."""
@@ -21,15 +18,14 @@ def by_email(email):
     return get_db().users.find_one({"email": email})
 
 
-def authenticate(email, password):
-    """(the account with this email or None, whether the password is that account's), from one read."""
-    user = by_email(email)
-    right = check_password_hash(user["password_hash"] if user else _NOBODY, password)
-    return user, right and user is not None
+def password_matches(user, password):
+    """Whether this is the account's password (a deliberately slow scrypt check)."""
+    return check_password_hash(user["password_hash"], password)
 
 
-def register(email, password, name, signals):
-    """Create an account and return it, or None if the email was taken meanwhile."""
+def register(email, password, name, signals, unverified=False):
+    """Create an account and return it, or None if the email was taken meanwhile.
+    An `unverified` one carries verified=False until its owner clicks the mailed link."""
     user = {
         "_id": str(uuid.uuid4()),
         "email": email,
@@ -38,11 +34,42 @@ def register(email, password, name, signals):
         "created_at": datetime.now(timezone.utc),
         "signup": signals,
     }
+    if unverified:
+        user["verified"] = False
     try:
         get_db().users.insert_one(user)
     except DuplicateKeyError:
         return None
     return user
+
+
+def take_pitch_slot(user_id, most):
+    """Count one more pitch for this account unless it has pitched `most`; True if counted.
+    One atomic update, so parallel pitches cannot slip past the limit together."""
+    users = get_db().users
+    # Accounts from before the count start from 0. (Not one `$or` query: nx-27017 then matches other accounts.)
+    users.update_one({"_id": user_id, "pitches": {"$exists": False}}, {"$set": {"pitches": 0}})
+    return users.update_one({"_id": user_id, "pitches": {"$lt": most}}, {"$inc": {"pitches": 1}}).matched_count == 1
+
+
+def is_verified(user):
+    """Whether the account's email is confirmed; accounts made without verification count as confirmed."""
+    return user.get("verified", True) is not False
+
+
+def mark_verified(user_id):
+    """Record that the owner of the email clicked its link (the mark is dropped, as on accounts that never needed it)."""
+    get_db().users.update_one({"_id": user_id}, {"$unset": {"verified": ""}})
+
+
+def set_password(user_id, password):
+    """Replace the account's password."""
+    get_db().users.update_one({"_id": user_id}, {"$set": {"password_hash": generate_password_hash(password)}})
+
+
+def drop_unverified(user_id):
+    """Delete this account if it is still unverified (it cannot have voted or pitched); whether it was."""
+    return get_db().users.delete_one({"_id": user_id, "verified": False}).deleted_count == 1
 
 
 def insert_many(users):

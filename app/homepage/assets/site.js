@@ -180,8 +180,13 @@
     if (!ok) return;
     const fields = { email: accountForm.elements.email.value.trim(), password: accountForm.elements.password.value };
     if (registering) fields.name = accountForm.elements.name.value.trim();
+    if (linkLogin) delete fields.password;
     submitting(accountForm, async () => {
-      await post("/api/user/action/", fields);
+      const reply = await post("/api/user/action/", fields);
+      if (reply.action === "link") {  // LT_LOGIN=link: the mailed link signs in (see Account mail)
+        setStatus($("account-status"), reply.text, "success");
+        return;
+      }
       accountForm.reset();
       setAccountMode("login");
       await loadMe();
@@ -213,7 +218,7 @@
     }
     try {
       const { reply } = await request("/api/user/me");
-      setMe({ name: reply.name, votes: new Set(reply.votes), talks: reply.talks });
+      setMe({ name: reply.name, votes: new Set(reply.votes), talks: reply.talks, verified: reply.verified !== false });
     } catch (error) {
       if (error.status === 401) document.cookie = "lt_in=; Max-Age=0; path=/; SameSite=Strict";
       setMe(null);
@@ -230,6 +235,7 @@
     $("me-name").textContent = me ? me.name : "";
     if ($("pitch")) $("pitch").hidden = !me;
     showMyPitches(me ? me.talks : []);
+    showAccountMail(me);
     state.votes.clear();
     for (const item of talkItems()) {
       const voted = !!me && me.votes.has(item.dataset.id);
@@ -690,6 +696,137 @@
     }
   });
 
+  // ---- Account mail: confirming the email, "Forgot your password?", one-time links -------
+  // A mailed link opens this page with its token in the fragment (#verify=, #reset= or #login=),
+  // which browsers never send to a server; it leaves the address bar at once.
+
+  const mailSection = $("account-mail");
+  const linkLogin = mailSection.dataset.login === "link";  // LT_LOGIN=link: no passwords at all
+  if (linkLogin) {
+    $("account-password").closest(".field").hidden = true;
+    $("forgot-open").hidden = true;
+  }
+  const mailForms = { verify: $("verify-form"), forgot: $("forgot-form"), reset: $("reset-form") };
+  const MAIL_HEADINGS = {
+    pending: "Confirm your email",
+    verify: "Confirm your email",
+    login: "Signing you in",
+    forgot: "Forgot your password?",
+    reset: "Set a new password",
+    done: "Your account",
+  };
+  let mailPart = null;  // what the section shows: a key of MAIL_HEADINGS, or null when hidden
+  let mailToken = null;  // the token of the link being used
+  let mailAction = null;  // what it does: "verify" (confirm the email), "login" or "reset"
+
+  function openMail(part, text, kind) {
+    mailPart = part;
+    mailSection.hidden = part === null;
+    if (part) $("account-mail-heading").textContent = MAIL_HEADINGS[part];
+    $("verify-pending").hidden = part !== "pending";
+    for (const [name, form] of Object.entries(mailForms)) {
+      if (form.hidden !== (part !== name)) clearErrors(form);
+      form.hidden = part !== name;
+    }
+    setStatus($("account-mail-status"), text || "", kind);
+  }
+
+  // Called whenever the login changes: an unconfirmed account is told to check its inbox.
+  function showAccountMail(me) {
+    if (mailToken || (mailPart === "forgot" && !me)) return;  // a link or the forgot form is in use
+    if (me && !me.verified) openMail("pending");
+    else if (mailPart === "pending" || mailPart === "forgot") openMail(null);
+  }
+
+  $("forgot-open").addEventListener("click", () => {
+    openMail("forgot");
+    $("forgot-email").value = $("account-email").value.trim();
+    $("forgot-email").focus();
+  });
+
+  mailForms.forgot.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = mailForms.forgot;
+    clearErrors(form);
+    if (!check(form, [["email", (v) => /^\S+@\S+$/.test(v.trim()), "Please give your email address, like ada@example.org."]])) return;
+    submitting(form, async () => {
+      const reply = await post("/api/user/action/", { action: "forgot", email: form.elements.email.value.trim() });
+      setStatus($("forgot-status"), reply.text, "success");
+    });
+  });
+
+  $("verify-resend").addEventListener("click", async () => {
+    const button = $("verify-resend");
+    button.disabled = true;
+    try {
+      const reply = await post("/api/user/action/", { action: "resend" });
+      setStatus($("account-mail-status"), reply.text, "success");
+    } catch (error) {
+      setStatus($("account-mail-status"), error.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  async function linkUsed(text) {
+    mailToken = null;
+    openMail("done", text, "success");
+    await loadMe();
+    $("account-mail-heading").focus();
+  }
+
+  async function confirmEmail(password) {
+    const fields = { action: mailAction, token: mailToken };
+    if (password) fields.password = password;
+    await post("/api/user/action/", fields);
+    await linkUsed(mailAction === "login" ? "You are signed in." : "Your email is confirmed: you can vote and pitch.");
+  }
+
+  mailForms.verify.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = mailForms.verify;
+    clearErrors(form);
+    if (!check(form, [["password", (v) => v.length > 0, "Please enter this account's password."]])) return;
+    submitting(form, () => confirmEmail(form.elements.password.value));
+  });
+
+  mailForms.reset.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = mailForms.reset;
+    clearErrors(form);
+    if (!check(form, [["password", (v) => v.length >= 8, "Passwords are at least 8 characters."]])) return;
+    submitting(form, async () => {
+      await post("/api/user/action/", { action: "reset", token: mailToken, password: form.elements.password.value });
+      form.reset();
+      await linkUsed("Your new password is set, and you are logged in.");
+    });
+  });
+
+  async function followMailLink() {
+    const link = /^#(verify|reset|login)=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+    if (!link) return;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    [, mailAction, mailToken] = link;
+    if (link[1] === "reset") {
+      openMail("reset");
+      $("reset-password").focus();
+      return;
+    }
+    openMail(mailAction);
+    mailForms.verify.hidden = true;  // needed only when this browser is not the one that registered
+    try {
+      await confirmEmail("");
+    } catch (error) {
+      if (error.status === 401) {
+        openMail("verify");
+        $("verify-password").focus();
+      } else {
+        mailToken = null;
+        openMail("done", error.message, "error");
+      }
+    }
+  }
+
   // ---- Start ----------------------------------------------------------------------------
 
   // Schedule dates in the visitor's own time zone, with a countdown on the last day.
@@ -715,4 +852,6 @@
   localDates();
   setInterval(localDates, 60000);
   loadMe().finally(poll);
+  followMailLink();
+  window.addEventListener("hashchange", followMailLink);  // a link pasted into an open page
 })();

@@ -1,10 +1,11 @@
 """The dashboard's state-changing POSTs. A browser form is sent back to its page; an API client gets JSON."""
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
-from .. import fraud, mailer, moderation
+from .. import event, fraud, letters, mailer, moderation, programme, ranking
 from ...errors import ApiError
-from . import bp
+from ...homepage import bake
+from . import bp, pages
 
 
 def _done(page, body, anchor=""):
@@ -33,6 +34,36 @@ def moderate(talk_id, field):
     return _done(".overview", {"talk": talk_id, field: value}, f"#talk-{talk_id}")
 
 
+@bp.route("/accept-top", methods=["POST"])
+def accept_top_n():
+    """Accept the top N as previewed, with the organizer's choice among talks tied across the line (`tied` fields)."""
+    standings, _ = ranking.standings()
+    plan = ranking.top_n_plan(standings, current_app.config["TOP_N"])
+    if params.text(params.fields(), "digest", max_length=64) != plan["digest"]:
+        raise ApiError("The ranking changed since your preview: look at it again, then accept.", 409)
+    unknown = ApiError("No such talk among those tied.", 400)
+    chosen = [params.identifier({"tied": value}, "tied", unknown) for value in request.form.getlist("tied")]
+    accepted = moderation.accept_top(plan, chosen, auth.organizer_name())
+    return _done(".overview", {"accepted": [talk["_id"] for talk in accepted]}, "#ranking")
+
+
+@bp.route("/programme/move", methods=["POST"])
+def move_in_programme():
+    """Move an accepted talk one place up or down the running order (`talk`, `direction`)."""
+    values = params.fields()
+    talk_id = params.identifier(values, "talk", ApiError("No such talk.", 404))
+    direction = params.text(values, "direction", max_length=10)
+    if direction not in ("up", "down"):
+        raise ApiError("direction must be up or down.")
+    standings, _ = ranking.standings()
+    place = programme.move(standings, talk_id, direction, auth.organizer_name())
+    if request.accept_mimetypes.accept_html:
+        # Back to the same button, focused (autofocus, which also scrolls to it), so a keyboard user can keep
+        # moving the talk. No #fragment: a page with a target element ignores autofocus.
+        return redirect(url_for(".programme_page", moved=talk_id, direction=direction), 303)
+    return {"success": True, "talk": talk_id, "order": place}
+
+
 @bp.route("/accounts/<any(quarantine, release):action>", methods=["POST"])
 def accounts(action):
     """Quarantine or release the accounts named by `user` fields, or (quarantine) every suspect with suspects=1."""
@@ -48,6 +79,31 @@ def accounts(action):
     by = auth.organizer_name()
     changed = moderation.quarantine(user_ids, by, reason) if action == "quarantine" else moderation.release(user_ids, by)
     return _done(".honest_voting", {"action": action, "changed": changed})
+
+
+@bp.route("/event", methods=["POST"])
+def save_event():
+    """Store the event's name, date, time and place (blank: the setting's value)."""
+    found = event.save(params.fields(), auth.organizer_name())
+    bake.rebake()  # the homepage shows the event's name
+    return _done(".speakers", {"event": found}, "#event")
+
+
+@bp.route("/speakers/wording", methods=["POST"])
+def speakers_wording():
+    """The emails' wording: intent=preview shows it on every message unsaved, save stores it, reset
+    goes back to the default."""
+    intent = params.text(params.fields(), "intent", max_length=10)
+    if intent == "reset":
+        letters.save(None, auth.organizer_name())
+        return _done(".speakers", {"wording": letters.wording()}, "#wording")
+    found = letters.from_form(params.fields())
+    if intent == "preview":
+        return pages.speakers_page(draft=found)
+    if intent != "save":
+        raise ApiError("intent must be preview, save or reset.")
+    letters.save(found, auth.organizer_name())
+    return _done(".speakers", {"wording": found}, "#wording")
 
 
 @bp.route("/speakers/send", methods=["POST"])

@@ -1,7 +1,9 @@
 """The dashboard's pages: overview and ranking, honest voting, telling speakers."""
-from flask import current_app, render_template
+from datetime import datetime, timezone
 
-from .. import fraud, mailer, ranking
+from flask import current_app, render_template, request
+
+from .. import event, fraud, letters, mailer, programme, ranking
 from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
@@ -25,6 +27,47 @@ def overview():
         hourly=charts.hourly(votes.per_hour()),
         top_chart=charts.top_talks(standings, config["TOP_N"]), audit_log=audit.recent(50),
     )
+
+
+PHASE_EFFECTS = {
+    "pitching": "Attendees can pitch talks; voting stops.",
+    "voting": "Attendees can vote; pitching stops.",
+    "closed": "Voting stops and the counts are final (and public, if LT_SHOW_COUNTS=after hid them).",
+    "schedule": "The configured dates decide the phase again, now and when each date comes.",
+}
+
+
+@bp.route("/phase/confirm", methods=["GET"])
+def confirm_phase():
+    """What a phase switch will do, and the button that does it: no switch happens in one stray click."""
+    target = params.text(request.args, "phase", max_length=20).lower()
+    if target not in PHASE_EFFECTS:
+        raise ApiError(f"Unknown phase {target!r}: use one of {', '.join(PHASE_EFFECTS)}.")
+    scheduled = phases.from_schedule(current_app.config, datetime.now(timezone.utc)) or "pitching"
+    return render_template("dashboard/phase_confirm.html", phase=phases.current(), target=target,
+                           effects=PHASE_EFFECTS, scheduled=scheduled)
+
+
+@bp.route("/accept-top", methods=["GET"])
+def accept_top():
+    """What "accept the top N" will do, with the tie across the line (if any) for the organizer to decide."""
+    config = current_app.config
+    standings, _ = ranking.standings()
+    plan = ranking.top_n_plan(standings, config["TOP_N"])
+    planned = {row["_id"] for row in plan["sure"] + plan["tied"]}
+    return render_template(
+        "dashboard/accept_top.html", plan=plan, phase=phases.current(),
+        robustness=fraud.robustness(fraud.screen(), config["TOP_N"]),
+        by_hand=[row for row in standings if row.get("accepted") and row["rank"] is not None and row["_id"] not in planned],
+    )
+
+
+@bp.route("/programme", methods=["GET"])
+def programme_page():
+    """The accepted talks in running order, with buttons to move each up or down, and the downloads."""
+    standings, _ = ranking.standings()
+    return render_template("dashboard/programme.html", order=programme.running_order(standings),
+                           moved=request.args.get("moved", ""), direction=request.args.get("direction", ""))
 
 
 @bp.route("/talks/<talk_id>/voters", methods=["GET"])
@@ -53,8 +96,18 @@ def honest_voting():
 
 @bp.route("/speakers", methods=["GET"])
 def speakers():
-    """The preview of every decision email, which went already, and the button to send the rest."""
-    messages = mailer.outbox()
+    """The event's details, the emails' wording, the preview of every decision email, which went
+    already, and the button to send the rest (or why sending must wait)."""
+    return speakers_page()
+
+
+def speakers_page(draft=None):
+    """The speakers page; `draft` is an unsaved wording to preview in place of the stored one."""
+    messages = mailer.outbox(draft)
     pending = mailer.pending(messages)
-    return render_template("dashboard/speakers.html", messages=messages, pending=pending,
-                           digest=mailer.digest(pending), smtp_host=current_app.config["SMTP_HOST"])
+    return render_template(
+        "dashboard/speakers.html", messages=messages, pending=pending, digest=mailer.digest(pending),
+        refusal=mailer.refusal(messages), draft=draft is not None, wording=draft or letters.wording(),
+        event=event.details(), placeholders=letters.PLACEHOLDERS,
+        hearing={decision: sum(1 for m in pending if m["decision"] == decision) for decision in letters.DECISIONS},
+    )

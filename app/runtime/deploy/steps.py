@@ -77,6 +77,7 @@ def env_file(server, token=secrets.token_urlsafe):
     layout, env = server.layout, server.env
     lines = {
         "LT_ENV": "production", "LT_SECRET_KEY": token(32), "LT_DASHBOARD_PASSWORD": token(24),
+        "LT_PURGE_SECRET": token(32),
         "LT_RUN_DIR": layout.run, "LT_DATA_DIR": layout.data, "LT_VARNISH_URL": env.local_url, **env.settings,
     }
     return ("# The app's settings on this server, written once by `fab setup`: edit them here, deploys keep them.\n"

@@ -93,6 +93,7 @@ def render(s, config):
     context = {
         "s": s,
         "security_headers": headers.for_env("production" if s.production else "development"),
+        "purge_secret": config.PURGE_SECRET,  # PURGE and BAN carry it (app/homepage/varnish.py)
         "argv": {
             "uwsgi": shlex.join(commands.uwsgi(s)), "nginx": shlex.join(commands.nginx(s)),
             "nginx_test": shlex.join([*commands.nginx(s), "-t", "-q"]),

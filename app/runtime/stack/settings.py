@@ -20,6 +20,7 @@ class StackSettings:
     host: str = "127.0.0.1"        # where nginx listens (uWSGI only ever on its unix socket)
     varnish_host: str = "127.0.0.1"  # Varnish's address as nginx sees it, trusted for X-Forwarded-For
     listen: str = "127.0.0.1"      # where Varnish listens ("" = every address, in production)
+    proxy_count: int = 0           # LT_PROXY_COUNT: proxies in front of Varnish whose X-Forwarded-For it believes
     workers: int = 2               # uWSGI worker processes
     backends: tuple = ()           # "host:port" of each app server's nginx; empty = this machine's
     user: str = field(default_factory=getpass.getuser)
@@ -68,5 +69,5 @@ class StackSettings:
         return cls(**{
             "run_dir": config.RUN_DIR, "www_dir": config.WWW_DIR, "max_body_kb": config.MAX_CONTENT_LENGTH // 1024,
             "production": production, "listen": "" if production else "127.0.0.1",
-            "embedded_db": not config.MONGO_URI, **options,
+            "embedded_db": not config.MONGO_URI, "proxy_count": config.PROXY_COUNT, **options,
         })
