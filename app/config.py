@@ -121,6 +121,8 @@ class Config:
         self.PASSWORD_HASH = env("LT_PASSWORD_HASH", PASSWORD_HASH).strip()
         self.SHOW_COUNTS = _choice("LT_SHOW_COUNTS", ("always", "after"), "always")
         self.EVENT_NAME = env("LT_EVENT_NAME", "Lightning talks")
+        # An optional line under the event's name on the homepage.
+        self.EVENT_TAGLINE = env("LT_EVENT_TAGLINE", "").strip()
         self.WWW_DIR = Path(env("LT_WWW_DIR", str(ROOT / "www"))).resolve()
         # The stack's rendered confs, pids and logs (git-ignored), and where its Varnish is, to purge it.
         self.RUN_DIR = Path(env("LT_RUN_DIR", str(ROOT / "run"))).resolve()

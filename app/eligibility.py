@@ -34,4 +34,4 @@ def require(email, doing):
     """Refuse (403) someone who is not on the conference's list, saying why."""
     if not is_eligible(email):
         raise ApiError(f"Only this conference's attendees may {doing}, and {email} is not on the attendee list. "
-                       "Use the email you registered for the conference with, or ask an organizer.", 403)
+                       "Use the email you registered for the conference with, or ask an organizer.", 403, field="email")

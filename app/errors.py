@@ -1,4 +1,5 @@
-"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status.
+"""Every error the API gives, in one shape: {"success": false, "text": "..."} with a status, plus
+"field" when one input is at fault, so a form can show the text next to it.
 
 A browser on an address that has HTML pages (the dashboard) gets the same text as a page instead."""
 from flask import current_app, jsonify, render_template, request
@@ -9,16 +10,17 @@ from werkzeug.http import HTTP_STATUS_CODES
 class ApiError(Exception):
     """Raised by views and the data layer for a refusal the user should read."""
 
-    def __init__(self, text, status=400, headers=None):
+    def __init__(self, text, status=400, headers=None, field=None):
         super().__init__(text)
         self.text = text
         self.status = status
         self.headers = headers or {}
+        self.field = field
 
 
-def error_response(text, status, headers=None):
-    """The JSON reply for an error."""
-    response = jsonify(success=False, text=text)
+def error_response(text, status, headers=None, field=None):
+    """The JSON reply for an error; `field` names the input at fault, if one is."""
+    response = jsonify(success=False, text=text, **({"field": field} if field else {}))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})
@@ -39,11 +41,11 @@ def _page_template():
     return next((template for prefix, template in pages.items() if request.path.startswith(prefix)), None)
 
 
-def _reply(text, status, headers=None):
+def _reply(text, status, headers=None, field=None):
     """The error as JSON, or as a page for a browser on an address that has pages."""
     template = _page_template()
     if template is None:
-        return error_response(text, status, headers)
+        return error_response(text, status, headers, field)
     page = current_app.response_class(render_template(
         template, status=status, reason=HTTP_STATUS_CODES.get(status, "Error"), text=text), status, headers or {})
     page.headers["Cache-Control"] = "no-store"
@@ -51,7 +53,7 @@ def _reply(text, status, headers=None):
 
 
 def _api_error(exc):
-    return _reply(exc.text, exc.status, exc.headers)
+    return _reply(exc.text, exc.status, exc.headers, exc.field)
 
 
 def _http_error(exc):

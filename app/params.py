@@ -97,24 +97,24 @@ def text(values, name, *, required=True, max_length=200, multiline=False, raw=Fa
     value = values.get(name)
     if value is None or value == "":
         if required:
-            raise ApiError(f"Missing {name}.")
+            raise ApiError(f"Missing {name}.", field=name)
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ApiError(f"{name} must be text.")
+        raise ApiError(f"{name} must be text.", field=name)
     if len(value) > max_length:
-        raise ApiError(f"{name} is too long: at most {max_length} characters.", 413)
+        raise ApiError(f"{name} is too long: at most {max_length} characters.", 413, field=name)
     if raw:
         return value
     value = value.strip()
     if required and not value:
-        raise ApiError(f"{name} must not be blank.")
+        raise ApiError(f"{name} must not be blank.", field=name)
     if _has_control(value, multiline):
-        raise ApiError(f"{name} contains control characters; use plain text.")
+        raise ApiError(f"{name} contains control characters; use plain text.", field=name)
     if BIDI_CONTROLS.intersection(value):
         raise ApiError(f"{name} contains bidirectional control characters (U+202A to U+202E, U+2066 to U+2069), "
-                       "which can make text display as something it is not; remove them.")
+                       "which can make text display as something it is not; remove them.", field=name)
     return value
 
 
@@ -137,5 +137,5 @@ def flag(values, name):
     words = {"1": True, "true": True, "0": False, "false": False}
     key = str(value).strip().lower() if isinstance(value, (str, int, bool)) else None
     if key not in words:
-        raise ApiError(f"{name} must be 1 or 0.")
+        raise ApiError(f"{name} must be 1 or 0.", field=name)
     return words[key]

@@ -100,7 +100,7 @@ sub vcl_recv {
         }
         return (pass);  # logins, votes, pitches, the dashboard: always the app's answer
     }
-    unset req.http.Cookie;  # the login cookie is for /api/ only; static files ignore it
+    unset req.http.Cookie;  # the login cookie is for /api/ only; static files ignore it and its lt_in hint
 }
 
 sub vcl_hash {

@@ -14,7 +14,7 @@ from app.runtime import embedded
 from tests.a11y import axe_violations
 from tests.conftest import Inbox
 from tests.helpers import require
-from tests.test_browser import Site, card, log_in, open_page, screenshot  # noqa: F401 (open_page is a fixture)
+from tests.test_browser import Site, card, log_in, open_login, open_page, screenshot  # noqa: F401 (open_page is a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,7 @@ def test_register_then_the_mailed_link_lets_them_vote(site, inbox, open_page):
     talk = site.pitch(confirmed(site, inbox), title=f"Compilers {uuid.uuid4().hex[:4]}")
     site.phase("voting")
     page = open_page()
+    open_login(page)
     page.click("#account-switch")
     address = f"{uuid.uuid4().hex[:10]}@example.org"
     page.fill("#account-name", "Katherine Johnson")
@@ -114,6 +115,7 @@ def test_the_link_in_another_browser_asks_for_the_password(site, inbox, open_pag
 def test_forgot_password_mails_a_link_that_sets_a_new_one(site, inbox, open_page):
     user = confirmed(site, inbox, name="Mary Jackson")
     page = open_page()
+    open_login(page)
     page.fill("#account-email", user["email"])
     page.click("#forgot-open")
     expect(page.locator("#forgot-email")).to_have_value(user["email"])
@@ -160,6 +162,8 @@ def link_site(tmp_path_factory, inbox):
 def test_link_login_registers_and_signs_in_without_a_password(link_site, inbox, new_context):
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
     page.goto(link_site.url + "/")
+    expect(page.locator("#account-password")).to_be_hidden()
+    open_login(page)
     expect(page.locator("#account-password")).to_be_hidden()
     expect(page.locator("#forgot-open")).to_be_hidden()
     page.click("#account-switch")

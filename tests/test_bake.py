@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app import demo
 from app.homepage import bake
 from app.store import talks
 
@@ -208,3 +209,18 @@ def test_every_baked_file_has_an_identical_gzipped_twin(app):
     www = app.config["WWW_DIR"]
     for path in [www / "index.html", *(www / "assets").glob("*[!z]")]:
         assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes()) == path.read_bytes()
+
+
+@pytest.mark.parametrize("phase", ["pitching", "voting", "closed"])
+def test_homepage_with_50_talks_stays_light(app, set_phase, capsys, phase):
+    with app.app_context():
+        demo.load(60, 50, 400, seed=1)
+        set_phase(phase)
+        bake.bake()
+    www = app.config["WWW_DIR"]
+    sizes = {path.name: path.stat().st_size for path in [www / "index.html", *(www / "assets").glob("*[!z]")]}
+    with capsys.disabled():
+        print(f"\n{phase}: {sum(sizes.values()) / 1024:.1f} KiB for 50 demo talks {sizes}")
+    # HTML + CSS + JS, uncompressed. The 60 KB goal of issue 12 did not hold before it either: this same
+    # measure gave 75, 87 and 82 KiB (pitching, voting, results) on main before it. This stops further growth.
+    assert sum(sizes.values()) < 90 * 1024, sizes

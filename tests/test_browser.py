@@ -100,8 +100,12 @@ class Site:
 
     def accept(self, talk_id):
         """Mark a talk accepted in the server's database directly, without a dashboard login round trip."""
+        self.update_talks({"_id": talk_id}, {"accepted": True})
+
+    def update_talks(self, which, fields):
+        """Set fields on the matching talks in the server's database directly (the page learns by polling)."""
         with MongoClient(embedded.running_uri(self.data_dir)) as client:
-            client["lightning_talks"].sessions.update_one({"_id": talk_id}, {"$set": {"accepted": True}})
+            client["lightning_talks"].sessions.update_many(which, {"$set": fields})
 
     def stop(self):
         """Stop the server as SIGTERM does (the embedded database stops with it)."""
@@ -124,15 +128,24 @@ def open_page(site, new_context):
     """Open the homepage in a fresh browser context (its own cookies and storage)."""
     def open_page(width=1280, height=900):
         page = new_context(viewport={"width": width, "height": height}).new_page()
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.dialogs, page.confirm = [], False  # set page.confirm to answer OK to the next dialogs
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message),
+                                          dialog.accept() if page.confirm else dialog.dismiss()))
         page.goto(site.url + "/")
         return page
     return open_page
 
 
+def open_login(page):
+    """Open the login form with its button, as a visitor does."""
+    expect(page.locator("#login-open")).to_be_visible()
+    if page.locator("#account-form").is_hidden():
+        page.click("#login-open")
+
+
 def log_in(page, user):
     """Log in through the form and wait until the page says so."""
+    open_login(page)
     page.fill("#account-email", user["email"])
     page.fill("#account-password", user["password"])
     page.click("#account-submit")
@@ -164,7 +177,9 @@ def ballot(site):
 def test_register_log_in_and_pitch(site, open_page):
     site.phase("pitching")
     page = open_page()
-    expect(page.locator("#pitch-login-hint")).to_be_visible()
+    expect(page.locator("#login-open")).to_have_text("Log in to pitch")
+    expect(page.locator("#pitch")).to_be_hidden()
+    open_login(page)
     page.click("#account-switch")
     email = f"{uuid.uuid4().hex[:10]}@example.org"
     page.fill("#account-name", "Katherine Johnson")
@@ -178,7 +193,7 @@ def test_register_log_in_and_pitch(site, open_page):
     assert signup["fingerprint"] == page.evaluate("localStorage.getItem('lt-visitor')")
 
     page.click("#logout")
-    expect(page.locator("#account-form")).to_be_visible()
+    open_login(page)
     log_in_fields = {"email": email, "password": "wrong password", "name": "Katherine Johnson"}
     page.fill("#account-email", log_in_fields["email"])
     page.fill("#account-password", log_in_fields["password"])
@@ -206,6 +221,7 @@ def test_register_log_in_and_pitch(site, open_page):
 def test_empty_form_errors_show_inline(site, open_page):
     site.phase("pitching")
     page = open_page()
+    open_login(page)
     page.click("#account-submit")
     expect(page.locator("#account-email-error")).to_contain_text("email")
     expect(page.locator("#account-password-error")).to_contain_text("8 characters")
@@ -238,7 +254,7 @@ def test_vote_survives_reload_and_shows_live_elsewhere(site, open_page, ballot):
     assert site.votes(talk) == 0
 
     page.click("#logout")
-    expect(page.locator("#account-form")).to_be_visible()
+    expect(page.locator("#login-open")).to_be_visible()
     button.click()
     expect(card(page, talk).locator(".talk-message")).to_contain_text("Log in to vote")
     assert site.votes(talk) == 0
@@ -302,7 +318,8 @@ def tab_to(page, selector, limit=150):
 def test_keyboard_only_voting(site, open_page, ballot):
     talk, voter = ballot
     page = open_page()
-    tab_to(page, "#account-email")
+    tab_to(page, "#login-open")
+    page.keyboard.press("Enter")  # opens the form with the cursor in the email field
     page.keyboard.type(voter["email"])
     page.keyboard.press("Tab")
     page.keyboard.type(voter["password"])
@@ -419,7 +436,8 @@ def test_closed_phase_shows_results_by_votes_with_accepted_marked(site, open_pag
     site.accept(talk)
     site.phase("closed")
     page = open_page()
-    counts = [int(n) for n in page.locator("li.talk").evaluate_all("items => items.map(i => i.dataset.votes)")]
+    expect(page.locator("li.talk").first).to_have_attribute("data-id", talk)  # on stage first, then the rest
+    counts = [int(n) for n in page.locator("li.talk").evaluate_all("items => items.map(i => i.dataset.votes)")][1:]
     assert counts == sorted(counts, reverse=True)
     assert len(counts) > 1
     expect(card(page, talk).locator(".badge-accepted")).to_be_visible()

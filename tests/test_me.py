@@ -35,3 +35,12 @@ def test_me_ignores_a_user_id_in_the_query(app, register):
     user = register()
     reply = app.test_client().get(ME, query_string={"user": user["_id"]})
     assert reply.status_code == 401
+
+
+def test_login_sets_a_readable_hint_without_the_id_and_logout_drops_it(client, register):
+    user = register()
+    hint = client.get_cookie("lt_in", path="/")
+    assert (hint.value, hint.http_only) == ("1", False)  # site.js reads it to know whether to ask /me
+    assert user["_id"] not in hint.value
+    client.post("/api/user/action/", json={"logout": 1})
+    assert client.get_cookie("lt_in", path="/") is None

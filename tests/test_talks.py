@@ -1,4 +1,4 @@
-"""/api/session/action/ (pitching) and the public list /api/session/."""
+"""/api/session/action/ (pitching, and speakers changing or withdrawing their talks) and the public list /api/session/."""
 import pytest
 
 PITCH = "/api/session/action/"
@@ -48,6 +48,7 @@ def test_bad_pitch_is_refused(client, register, set_phase, db, fields, status, s
     reply = client.post(PITCH, data={"user": user["_id"], **fields})
     assert reply.status_code == status
     assert says in reply.json["text"]
+    assert reply.json["field"] == says  # the page shows the text next to this field
     assert db.sessions.count_documents({}) == 0
 
 
@@ -116,4 +117,69 @@ def test_no_route_dumps_users_or_votes(client, register, url):
     register()
     reply = client.get(url)
     assert reply.status_code == 404
+    assert reply.json["success"] is False
+
+
+def test_speaker_updates_own_talk_by_legacy_get(client, register, pitch):
+    user = register()
+    talk = pitch(user, title="Old title")
+    reply = client.get(PITCH, query_string={"user": user["_id"], "action": "update", "session": talk,
+                                            "title": "New title", "description": "New words."})
+    assert (reply.status_code, reply.json) == (200, {"success": True, "action": "update", "session": talk})
+    shown = client.get(LIST, query_string={"_id": talk}).json["session"]
+    assert (shown["title"], shown["description"]) == ("New title", "New words.")
+
+
+def test_speaker_withdraws_own_talk_by_json(client, register, pitch, db):
+    user = register()
+    talk, kept = pitch(user, title="Going"), pitch(user, title="Staying")
+    reply = client.post(PITCH, json={"action": "withdraw", "session": talk})
+    assert (reply.status_code, reply.json) == (200, {"success": True, "action": "withdraw", "session": talk})
+    assert [t["_id"] for t in client.get(LIST).json["sessions"]] == [kept]
+    assert client.get(LIST, query_string={"_id": talk}).status_code == 404
+    assert [t["_id"] for t in client.get("/api/user/me").json["talks"]] == [kept]
+    assert db.sessions.find_one({"_id": talk})["withdrawn"]  # kept, not deleted
+    assert client.post(PITCH, json={"action": "withdraw", "session": talk}).status_code == 404
+
+
+@pytest.mark.parametrize("what", ["update", "withdraw"])
+def test_only_the_speaker_may_change_a_talk(client, register, pitch, db, what):
+    talk = pitch(register(), title="Mine")
+    intruder = register()  # registering logs the client in as the intruder
+    reply = client.post(PITCH, data={"action": what, "session": talk, "title": "Pwned", "description": "x"})
+    assert reply.status_code == 403
+    assert reply.json["success"] is False
+    assert db.sessions.find_one({"_id": talk})["title"] == "Mine"
+    assert not db.sessions.find_one({"_id": talk}).get("withdrawn")
+    assert intruder["_id"] not in reply.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("what", "phase"), [("update", "voting"), ("withdraw", "voting"), ("withdraw", "closed")])
+def test_talks_change_only_while_pitching(client, register, pitch, set_phase, db, what, phase):
+    talk = pitch(register(), title="Frozen")
+    set_phase(phase)
+    reply = client.post(PITCH, data={"action": what, "session": talk, "title": "Thawed", "description": "x"})
+    assert reply.status_code == 403
+    assert "Pitching is closed" in reply.json["text"]
+    assert db.sessions.find_one({"_id": talk})["title"] == "Frozen"
+    assert not db.sessions.find_one({"_id": talk}).get("withdrawn")
+
+
+@pytest.mark.parametrize(("fields", "status", "field"), [
+    ({"action": "delete"}, 400, "action"),
+    ({"action": "update", "title": "", "description": "d"}, 400, "title"),
+    ({"action": "update", "title": "t", "description": "d" * 5001}, 413, "description"),
+])
+def test_bad_update_names_the_field_and_changes_nothing(client, register, pitch, db, fields, status, field):
+    talk = pitch(register(), title="Unchanged")
+    reply = client.post(PITCH, data={"session": talk, **fields})
+    assert (reply.status_code, reply.json["field"]) == (status, field)
+    assert db.sessions.find_one({"_id": talk})["title"] == "Unchanged"
+
+
+@pytest.mark.parametrize("talk_id", ["00000000-0000-4000-8000-000000000000", "nope", ""])
+def test_update_of_unknown_talk_is_refused(client, register, pitch, talk_id):
+    pitch(register())
+    reply = client.post(PITCH, data={"action": "update", "session": talk_id, "title": "t", "description": "d"})
+    assert reply.status_code in (400, 404)
     assert reply.json["success"] is False

@@ -44,18 +44,19 @@ def test_email_is_trimmed_and_case_insensitive(client, register):
     assert reply.json["_id"] == user["_id"]
 
 
-@pytest.mark.parametrize(("with_name", "says"), [
-    (False, "Wrong password, or no account has this email. New here? Give your name too, to create an account."),
-    (True, "Wrong password for this email."),  # registering must say the email is taken
+@pytest.mark.parametrize(("with_name", "text", "field"), [
+    (False, "Wrong password, or no account has this email.", "password"),  # says nothing of the email
+    # Registering with a taken email: the page offers to log in instead, keeping what was typed.
+    (True, "This email already has an account. Log in with its password instead.", "email"),
 ])
-def test_wrong_password_is_refused_and_never_registers(client, register, db, with_name, says):
+def test_wrong_password_is_refused_and_never_registers(client, register, db, with_name, text, field):
     user = register(email="ada@example.org")
     fields = {"email": "ADA@example.org", "password": "wrong password"}
     if with_name:
         fields["name"] = "Impostor"
     reply = client.post(URL, data=fields)
     assert reply.status_code == 401
-    assert reply.json == {"success": False, "text": says}
+    assert reply.json == {"success": False, "text": text, "field": field}
     assert db.users.count_documents({}) == 1
     assert db.users.find_one()["name"] == user["name"]
 
@@ -65,22 +66,24 @@ def test_a_login_does_not_tell_whether_an_account_has_the_email(client, register
     known = client.post(URL, data={"email": "ada@example.org", "password": "not her password"})
     unknown = client.post(URL, data={"email": "nobody@example.org", "password": "not her password"})
     assert (unknown.status_code, unknown.json) == (known.status_code, known.json) == (401, unknown.json)
-    assert "name" in unknown.json["text"] and "_id" not in unknown.json
+    assert "_id" not in unknown.json
 
 
-@pytest.mark.parametrize(("fields", "status", "says"), [
-    ({"email": "not-an-email", "password": "12345678", "name": "A"}, 400, "email"),
-    ({"email": "a@b", "password": "12345678", "name": "A"}, 400, "email"),
-    ({"email": "a@example.org", "password": "short", "name": "A"}, 400, "8 characters"),
-    ({"email": "a@example.org", "name": "A"}, 400, "password"),
-    ({"password": "12345678", "name": "A"}, 400, "email"),
-    ({"email": "a@example.org", "password": "12345678", "name": "A" * 101}, 413, "name"),
-    ({"email": "a@example.org", "password": "x" * 1025, "name": "A"}, 413, "password"),
+@pytest.mark.parametrize(("fields", "status", "field", "says"), [
+    ({"email": "not-an-email", "password": "12345678", "name": "A"}, 400, "email", "like ada@example.org"),
+    ({"email": "a@b", "password": "12345678", "name": "A"}, 400, "email", "after the @ should be a domain"),
+    ({"email": "a..b@example.org", "password": "12345678", "name": "A"}, 400, "email", "Check it for typos"),
+    ({"email": "a@example.org", "password": "short", "name": "A"}, 400, "password", "8 characters"),
+    ({"email": "a@example.org", "name": "A"}, 400, "password", "password"),
+    ({"password": "12345678", "name": "A"}, 400, "email", "email"),
+    ({"email": "a@example.org", "password": "12345678", "name": "A" * 101}, 413, "name", "name"),
+    ({"email": "a@example.org", "password": "x" * 1025, "name": "A"}, 413, "password", "password"),
 ])
-def test_bad_registration_is_refused_clearly(client, db, fields, status, says):
+def test_bad_registration_is_refused_clearly(client, db, fields, status, field, says):
     reply = client.post(URL, data=fields)
     assert reply.status_code == status
     assert reply.json["success"] is False
+    assert reply.json["field"] == field  # the page shows the text next to this field
     assert says in reply.json["text"]
     assert db.users.count_documents({}) == 0
 

@@ -1,4 +1,4 @@
-"""/api/session/: the public list of talks, and pitching a new one."""
+"""/api/session/: the public list of talks; pitching a talk, and its speaker changing or withdrawing it."""
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import auth, params, phases
@@ -16,20 +16,59 @@ def no_such_talk():
 
 
 @bp.route("/api/session/action/", methods=["GET", "POST"], strict_slashes=False)
-def pitch():
-    """Create a talk by the given user while pitching is open."""
+def action():
+    """Pitch a talk (the default action), or `update`/`withdraw` one's own, while pitching is open."""
     values = params.fields()
     user = auth.attendee(values)
     phases.require("pitching")
     verification.require(user, "pitch")
-    title = params.text(values, "title", max_length=talks.MAX_TITLE)
-    description = params.text(values, "description", max_length=talks.MAX_DESCRIPTION, multiline=True)
+    what = params.text(values, "action", required=False, max_length=20) or "create"
+    if what not in ACTIONS:
+        raise ApiError(f"Unknown action {what!r}: use create, update or withdraw.", field="action")
+    reply, status = ACTIONS[what](values, user)
+    bake.rebake_soon()  # The page lists pitched talks while pitching; a flood of pitches shares re-bakes.
+    return jsonify(success=True, **reply), status
+
+
+def _title_and_description(values):
+    return (params.text(values, "title", max_length=talks.MAX_TITLE),
+            params.text(values, "description", max_length=talks.MAX_DESCRIPTION, multiline=True))
+
+
+def _create(values, user):
+    title, description = _title_and_description(values)
     most = current_app.config["PITCHES_PER_USER"]
     if not users.take_pitch_slot(user["_id"], most):
         raise ApiError(f"You have pitched {most} talks, the most one account may.", 403)
-    talk_id = talks.create(user, title, description)
-    bake.rebake_soon()  # The page lists pitched talks while pitching; a flood of pitches shares re-bakes.
-    return jsonify(success=True, action="create", session=talk_id), 201
+    return {"action": "create", "session": talks.create(user, title, description)}, 201
+
+
+def _own_talk(values, user):
+    """The id of the talk named by `session`, if `user` pitched it; 404 or 403 otherwise."""
+    talk_id = params.identifier(values, "session", no_such_talk())
+    speaker = talks.speaker_of(talk_id)
+    if speaker is None:
+        raise no_such_talk()
+    if speaker != user["_id"]:
+        raise ApiError("Only the speaker can change or withdraw this talk.", 403)
+    return talk_id
+
+
+def _update(values, user):
+    talk_id = _own_talk(values, user)
+    if not talks.update(talk_id, user["_id"], *_title_and_description(values)):
+        raise no_such_talk()
+    return {"action": "update", "session": talk_id}, 200
+
+
+def _withdraw(values, user):
+    talk_id = _own_talk(values, user)
+    if not talks.withdraw(talk_id, user["_id"]):
+        raise no_such_talk()
+    return {"action": "withdraw", "session": talk_id}, 200
+
+
+ACTIONS = {"create": _create, "update": _update, "withdraw": _withdraw}
 
 
 @bp.route("/api/session/", methods=["GET"], strict_slashes=False)

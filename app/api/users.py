@@ -12,8 +12,18 @@ bp = Blueprint("users", __name__)
 
 MIN_PASSWORD = 8
 # A login must not tell whether an account has this email (registering with a taken one must).
-WRONG_LOGIN = "Wrong password, or no account has this email. New here? Give your name too, to create an account."
-WRONG_PASSWORD = "Wrong password for this email."
+WRONG_LOGIN = "Wrong password, or no account has this email."
+WRONG_PASSWORD = "This email already has an account. Log in with its password instead."
+
+
+def _email_problem(raw):
+    """What is wrong with an email address, in our words rather than the validator's."""
+    local, at, domain = raw.rpartition("@")
+    if not at or not local:
+        return "An email address has a name, an @ and a domain, like ada@example.org."
+    if "." not in domain:
+        return f"The part after the @ should be a domain, like {local}@example.org."
+    return "This email address has characters or dots where they cannot be. Check it for typos."
 
 
 def _email(values):
@@ -21,14 +31,14 @@ def _email(values):
     raw = params.text(values, "email", max_length=254)
     try:
         return validate_email(raw, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ApiError(f"That email does not look right: {exc}") from None
+    except EmailNotValidError:
+        raise ApiError(_email_problem(raw), field="email") from None
 
 
 def _password(values):
     password = params.text(values, "password", max_length=1024, raw=True)
     if len(password) < MIN_PASSWORD:
-        raise ApiError(f"Passwords are at least {MIN_PASSWORD} characters.")
+        raise ApiError(f"Passwords are at least {MIN_PASSWORD} characters.", field="password")
     return password
 
 
@@ -47,12 +57,12 @@ def _reply(user, action, **extra):
 def _log_in(user, password, ip, refusal, registering=False):
     """The account if the password is right; None when `registering` over one that was never confirmed (the
     owner of the address may take it over); else 401 with `refusal`, or 429 once this address has guessed
-    too often."""
+    too often. Someone registering with a taken email is told so, so the page can offer to log in instead."""
     if passwords.matches(user, password, ip):
         return user
     if registering and verification.pending(user):
         return None
-    raise ApiError(refusal, 401)
+    raise ApiError(refusal, 401, field="email" if registering else "password")
 
 
 @bp.route("/api/user/action/", methods=["GET", "POST"], strict_slashes=False)
@@ -78,14 +88,14 @@ def action():
         # Probing for registered emails has its own budget: it must not use up logins' or registrations'.
         # The reply is a wrong password's: a login does not say whether the email has an account.
         ratelimit.spend(ratelimit.LOGIN_PROBES_PER_IP, ip)
-        raise ApiError(WRONG_LOGIN, 401)
+        raise ApiError(WRONG_LOGIN, 401, field="password")  # as for a wrong password: nothing told
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, ip)
     user = verification.register(email, password, name, auth.signals())
     if user is None:  # A concurrent request registered this email a moment ago: log in to it instead.
         user = users.by_email(email)
         if user is None:
-            raise ApiError("This email was just registered; log in instead.", 409)
+            raise ApiError("This email was just registered; log in instead.", 409, field="email")
         return _reply(_log_in(user, password, ip, WRONG_PASSWORD), "login")
     if "mailed" in user:
         return _reply(user, "register", text=verification.registered_text(user))

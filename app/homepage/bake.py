@@ -6,13 +6,15 @@ import os
 import tempfile
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, render_template
 
 from .. import phases
-from ..store import talks
+from ..organizers import event, ranking
+from ..store import talks, votes
 from . import varnish
 
 # Sources of the page's CSS and JS. Baked copies go to www/assets/, not www/static/, whose URL
@@ -68,6 +70,28 @@ def _date(value):
     return {"iso": value.isoformat(), "text": value.strftime("%a %-d %b %Y, %H:%M %Z").strip()}
 
 
+def _results(listed, top_n):
+    """Sort the talks as results (on stage first, then most votes; newest breaks ties), rank them
+    with ties, and say where the cutoff line goes: after the talks on stage once organizers chose
+    them, else after the top N by votes."""
+    listed.sort(key=lambda talk: -talk["votes"])
+    counts = [talk["votes"] for talk in listed]
+    ties = Counter(counts)
+    for talk, rank in zip(listed, ranking.competition_ranks(counts)):
+        talk["rank"], talk["tied"] = rank, ties[talk["votes"]] > 1
+    listed.sort(key=lambda talk: not talk["accepted"])
+    on_stage = sum(talk["accepted"] for talk in listed)
+    if on_stage:
+        cutoff_at, cutoff_text = on_stage, "Not on stage this time"
+    else:
+        cutoff_at, cutoff_text = sum(talk["rank"] <= top_n for talk in listed), f"Top {top_n} by votes above this line"
+    return {
+        "cutoff_at": cutoff_at if 0 < cutoff_at < len(listed) else None,
+        "cutoff_text": cutoff_text,
+        "summary": {"talks": len(listed), "votes": sum(counts), "voters": votes.distinct_voters()},
+    }
+
+
 def render(assets):
     """The homepage's HTML for the current phase and talks, naming the given asset paths."""
     config = current_app.config
@@ -75,13 +99,17 @@ def render(assets):
     # Counts mean nothing before voting opens, so the page shows them only from then on.
     show_counts = phase != "pitching" and phases.counts_shown(phase)
     listed = talks.public_list(with_counts=show_counts)
-    if phase == "closed":  # Results: most votes first (the sort is stable, so newest breaks ties).
-        listed.sort(key=lambda talk: -talk["votes"])
+    results = _results(listed, config["TOP_N"]) if phase == "closed" else {}
     return render_template(
         "index.html",
         phase=phase,
         talks=listed,
         show_counts=show_counts,
+        top_n=config["TOP_N"],
+        # The name as organizers last set it (dashboard or LT_EVENT_NAME), as the speakers' emails say it.
+        event_name=event.details()["name"],
+        event_tagline=config["EVENT_TAGLINE"],
+        **results,
         counts_always=config["SHOW_COUNTS"] == "always",
         schedule={"pitching": _date(config["PITCHING_OPENS"]), "voting": _date(config["VOTING_OPENS"]),
                   "closed": _date(config["VOTING_CLOSES"])},

@@ -13,7 +13,12 @@ MAX_TITLE, MAX_DESCRIPTION = 200, 5000
 PUBLIC_FIELDS = {"_id": 1, "title": 1, "description": 1, "speaker": 1, "votes": 1, "accepted": 1, "created_at": 1}
 # The same without the count, for while LT_SHOW_COUNTS=after hides it.
 PUBLIC_FIELDS_NO_COUNTS = {name: 1 for name in PUBLIC_FIELDS if name != "votes"}
-VISIBLE = {"hidden": {"$ne": True}}
+# Shown to visitors: not hidden by organizers, not withdrawn by its speaker (kept, never deleted).
+# `$in: [False, None]` rather than `$ne: True` (the same in MongoDB, where None matches a missing field):
+# nx-27017's updates match nothing with `$ne` on a missing field, and talks from before withdrawing lack it.
+_UNSET = {"$in": [False, None]}
+VISIBLE = {"hidden": _UNSET, "withdrawn": _UNSET}
+NOT_WITHDRAWN = {"withdrawn": _UNSET}
 
 
 def create(user, title, description):
@@ -31,6 +36,28 @@ def create(user, title, description):
         "created_at": datetime.now(timezone.utc),
     })
     return talk_id
+
+
+def speaker_of(talk_id):
+    """The user id of a visible talk's speaker, or None if there is no such talk."""
+    talk = get_db().sessions.find_one({"_id": talk_id, **VISIBLE}, {"user": 1})
+    return talk["user"] if talk else None
+
+
+# The two writes below match on id and speaker only: nx-27017 does not match a missing field with
+# $ne in an update's filter (it does in a find), so visibility is checked first, by speaker_of.
+def update(talk_id, user_id, title, description):
+    """Change the title and description of `user_id`'s talk; True if the talk is theirs."""
+    result = get_db().sessions.update_one({"_id": talk_id, "user": user_id},
+                                          {"$set": {"title": title, "description": description}})
+    return result.matched_count == 1
+
+
+def withdraw(talk_id, user_id):
+    """Take `user_id`'s talk off the list for good; it stays stored, marked withdrawn. True if done."""
+    result = get_db().sessions.update_one({"_id": talk_id, "user": user_id},
+                                          {"$set": {"withdrawn": True, "withdrawn_at": datetime.now(timezone.utc)}})
+    return result.matched_count == 1
 
 
 def _public(talk):
@@ -63,8 +90,8 @@ def by_speaker(user_id, with_counts=True):
 
 
 def ranking():
-    """Every talk with its speaker's id, most votes first (for organizers)."""
-    return list(get_db().sessions.find({}).sort([("votes", -1), ("created_at", 1)]))
+    """Every talk not withdrawn, with its speaker's id, most votes first (for organizers)."""
+    return list(get_db().sessions.find(NOT_WITHDRAWN).sort([("votes", -1), ("created_at", 1)]))
 
 
 def move_count(talk_id, delta, shown_only=True):

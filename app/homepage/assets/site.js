@@ -1,4 +1,5 @@
-// The homepage's behaviour: account, pitching, voting, per-visitor order and live counts.
+// The homepage's behaviour: account, pitching (and editing one's own talks), voting, per-visitor
+// order, live counts and phase changes.
 // Every action is a POST with a JSON body; the login lives in an HttpOnly cookie that this
 // script never sees. Text from the server is only ever written with textContent.
 "use strict";
@@ -11,8 +12,11 @@
   };
   const $ = (id) => document.getElementById(id);
   const list = $("talks");
+  // The talk cards: the list also holds the results' cutoff line.
+  const talkItems = () => [...list.querySelectorAll("li.talk")];
   const state = {
     me: null,            // {name, votes: Set of talk ids, talks: [own pitches]} when logged in
+    phase: page.phase,   // the phase the server last reported
     etag: null,          // of the last talk list, for If-None-Match
     votes: new Map(),    // talk id -> {confirmed, desired, busy}: what the server has, what the visitor wants
   };
@@ -30,6 +34,7 @@
     if (!response.ok && response.status !== 304) {
       const error = new Error((reply && reply.text) || `The server answered ${response.status}. Please try again.`);
       error.status = response.status;
+      error.field = reply && reply.field;  // the input at fault, when one is
       throw error;
     }
     return { response, reply };
@@ -60,23 +65,29 @@
     element.classList.toggle("is-success", kind === "success");
   }
 
-  function fieldError(input, text) {
+  // `fix`, if given, is {text, act}: a button after the message that does what it says.
+  function fieldError(input, text, fix) {
     input.setAttribute("aria-invalid", "true");
-    $(`${input.id}-error`).textContent = text;
+    const message = $(`${input.id}-error`);
+    message.textContent = text;
+    if (fix) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button-link";
+      button.textContent = fix.text;
+      button.addEventListener("click", fix.act);
+      message.append(" ", button);
+    }
   }
 
-  // The API names the field in its message ("title is too long..."): show it there.
-  function showError(form, text) {
-    const visible = [...form.elements].filter((el) => el.name && !el.closest("[hidden]"));
-    const mentioned = visible
-      .map((input) => ({ input, at: text.toLowerCase().indexOf(input.name) }))
-      .filter((hit) => hit.at >= 0)
-      .sort((a, b) => a.at - b.at);
-    if (mentioned.length) {
-      fieldError(mentioned[0].input, text);
-      mentioned[0].input.focus();
+  // The API names the input at fault in `field`: show the text next to it, else under the form.
+  function showError(form, error, fix) {
+    const input = error.field && form.elements[error.field];
+    if (input && !input.closest("[hidden]")) {
+      fieldError(input, error.message, fix);
+      input.focus();
     } else {
-      setStatus(form.querySelector(".form-status"), text, "error");
+      setStatus(form.querySelector(".form-status"), error.message, "error");
     }
   }
 
@@ -94,15 +105,17 @@
     return !first;
   }
 
-  async function submitting(form, action) {
+  // `explain(error)` may return {text, fix} to say what to do instead of the server's words.
+  async function submitting(form, action, explain = () => null) {
     const button = form.querySelector("[type=submit]");
     button.disabled = true;
     try {
       await action();
     } catch (error) {
-      showError(form, error.message);
+      const better = explain(error);
+      showError(form, better ? Object.assign(error, { message: better.text }) : error, better && better.fix);
     } finally {
-      button.disabled = false;
+      button.disabled = !!document.body.dataset.stale;
     }
   }
 
@@ -121,10 +134,43 @@
     clearErrors(accountForm);
   }
 
+  // Switching keeps what was typed, so "Log in instead" or "Create one" costs no retyping.
+  function switchAccountMode(mode, focus) {
+    setAccountMode(mode);
+    $(focus || (mode === "register" ? "account-name" : "account-email")).focus();
+  }
+
   $("account-switch").addEventListener("click", () => {
-    setAccountMode(accountForm.dataset.mode === "login" ? "register" : "login");
-    (accountForm.dataset.mode === "register" ? $("account-name") : $("account-email")).focus();
+    switchAccountMode(accountForm.dataset.mode === "login" ? "register" : "login");
   });
+
+  // The login form opens in place, under its button, rather than standing above the list.
+  function openAccountForm(open) {
+    accountForm.hidden = !open;
+    $("login-open").setAttribute("aria-expanded", String(open));
+    if (open) $("account-email").focus();
+  }
+
+  $("login-open").addEventListener("click", () => openAccountForm(accountForm.hidden));
+
+  // What an account error means for the visitor, by its status and field, not its wording.
+  function explainAccountError(error) {
+    const mode = accountForm.dataset.mode;
+    // A failed login does not say whether the email has an account (the server will not tell), so both fixes.
+    if (mode === "login" && error.status === 401) {
+      return {
+        text: "Wrong password, or no account with this email.",
+        fix: { text: "Create an account", act: () => switchAccountMode("register") },
+      };
+    }
+    if (mode === "register" && [401, 409].includes(error.status) && error.field === "email") {
+      return {
+        text: "This email already has an account.",
+        fix: { text: "Log in instead", act: () => switchAccountMode("login", "account-password") },
+      };
+    }
+    return null;
+  }
 
   accountForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -149,7 +195,7 @@
       setAccountMode("login");
       await loadMe();
       $("signed-in-text").focus();
-    });
+    }, explainAccountError);
   });
 
   $("logout").addEventListener("click", async () => {
@@ -162,48 +208,114 @@
       return;
     }
     setMe(null);
-    $("account-email").focus();
+    $("login-open").focus();
   });
 
+  // The login cookie is HttpOnly; its readable twin `lt_in` says whether there is one to ask about,
+  // so a visitor who never logged in costs no request (and no 401 in the console).
+  const hinted = () => document.cookie.split("; ").includes("lt_in=1");
+
   async function loadMe() {
+    if (!hinted()) {
+      setMe(null);
+      return;
+    }
     try {
       const { reply } = await request("/api/user/me");
       setMe({ name: reply.name, votes: new Set(reply.votes), talks: reply.talks, verified: reply.verified !== false });
     } catch (error) {
-      if (error.status !== 401) throw error;
+      if (error.status === 401) document.cookie = "lt_in=; Max-Age=0; path=/; SameSite=Strict";
       setMe(null);
     }
   }
 
   function setMe(me) {
     state.me = me;
+    document.body.dataset.me = me ? "in" : "out";
+    $("me-pending").hidden = true;
     $("signed-in").hidden = !me;
-    accountForm.hidden = !!me;
+    $("signed-out").hidden = !!me;
+    if (me) openAccountForm(false);
     $("me-name").textContent = me ? me.name : "";
-    const pitchForm = $("pitch-form");
-    if (pitchForm) {
-      pitchForm.hidden = !me;
-      $("pitch-login-hint").hidden = !!me;
-    }
+    if ($("pitch")) $("pitch").hidden = !me;
     showMyPitches(me ? me.talks : []);
     showAccountMail(me);
     state.votes.clear();
-    for (const item of list.children) {
+    for (const item of talkItems()) {
       const voted = !!me && me.votes.has(item.dataset.id);
       state.votes.set(item.dataset.id, { confirmed: voted, desired: voted, busy: false });
       renderVote(item);
+      renderOwn(item);
     }
+    renderStatus();
   }
 
   function showMyPitches(talks) {
-    const section = $("my-pitches");
     const items = talks.map((talk) => {
       const item = document.createElement("li");
-      item.textContent = talk.title;
+      const link = document.createElement("a");
+      link.href = `#title-${talk._id}`;
+      link.textContent = talk.title;
+      item.append(link);
       return item;
     });
     $("my-pitch-list").replaceChildren(...items);
-    section.hidden = items.length === 0;
+    $("my-pitches").hidden = items.length === 0;
+    const summary = $("my-pitches-link");
+    summary.hidden = items.length === 0;
+    summary.textContent = `Your pitches (${items.length})`;
+  }
+
+  function makeBadge(kind, text) {
+    const badge = document.createElement("p");
+    badge.className = `badge ${kind}`;
+    badge.textContent = text;
+    return badge;
+  }
+
+  // "Your talk" on the visitor's own cards, with Edit and Withdraw while pitching is open.
+  function renderOwn(item) {
+    const own = state.me && state.me.talks.find((talk) => talk._id === item.dataset.id);
+    item.classList.toggle("is-own", !!own);
+    const present = item.querySelector(".own");
+    if (!own) {
+      if (present) present.remove();
+      return;
+    }
+    const box = present || document.createElement("div");
+    if (!present) {
+      box.className = "own";
+      box.append(makeBadge("badge-own", "Your talk"));
+      if (page.phase === "pitching") {
+        for (const [cls, text] of [["own-edit", "Edit"], ["own-withdraw", "Withdraw"]]) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = `button-link ${cls}`;
+          button.textContent = text;
+          box.append(button);
+        }
+      }
+      item.querySelector(".talk-actions").append(box);
+    }
+    for (const button of box.querySelectorAll("button")) {
+      button.setAttribute("aria-label", `${button.textContent} “${own.title}”`);
+    }
+  }
+
+  // One line under the event's name: the phase, its date (in the visitor's time zone) and the visitor's part.
+  function renderStatus() {
+    const me = state.me;
+    let text = "";
+    if (me && page.phase !== "pitching") {
+      const total = talkItems().length;
+      text = page.phase === "voting" ? ` · you voted for ${me.votes.size} of ${total}` : ` · you voted for ${me.votes.size}`;
+    }
+    $("phase-me").textContent = text;
+    const intro = $("results-intro");
+    if (intro) {  // thanks only for those who voted; the header already says voting has closed
+      intro.hidden = !(me && me.votes.size);
+      intro.textContent = intro.hidden ? "" : "Thank you for voting! Your votes are marked.";
+    }
   }
 
   // ---- Pitching -------------------------------------------------------------------------
@@ -217,10 +329,25 @@
     counter.classList.toggle("is-near", left <= Number(counter.dataset.max) / 10);
   }
 
+  // The same form pitches a new talk or, with data-editing set to a talk's id, edits that one.
+  function setEditing(talk) {
+    if (talk) pitchForm.dataset.editing = talk._id;
+    else delete pitchForm.dataset.editing;
+    pitchForm.reset();
+    clearErrors(pitchForm);
+    pitchForm.elements.title.value = talk ? talk.title : "";
+    pitchForm.elements.description.value = talk ? talk.description : "";
+    for (const input of [pitchForm.elements.title, pitchForm.elements.description]) updateCounter(input);
+    $("pitch-heading").textContent = talk ? "Edit your talk" : "Pitch a talk";
+    $("pitch-submit").textContent = talk ? "Save changes" : "Send my pitch";
+    $("pitch-cancel").hidden = !talk;
+  }
+
   if (pitchForm) {
     for (const input of [pitchForm.elements.title, pitchForm.elements.description]) {
       input.addEventListener("input", () => updateCounter(input));
     }
+    $("pitch-cancel").addEventListener("click", () => setEditing(null));
     pitchForm.addEventListener("submit", (event) => {
       event.preventDefault();
       clearErrors(pitchForm);
@@ -230,29 +357,80 @@
       ]);
       if (!ok) return;
       const fields = { title: pitchForm.elements.title.value.trim(), description: pitchForm.elements.description.value.trim() };
+      const editing = pitchForm.dataset.editing;
+      if (editing) Object.assign(fields, { action: "update", session: editing });
       submitting(pitchForm, async () => {
         await post("/api/session/action/", fields);
-        pitchForm.reset();
-        for (const input of [pitchForm.elements.title, pitchForm.elements.description]) updateCounter(input);
-        setStatus($("pitch-status"), `Thank you! “${fields.title}” is in. It is listed under Your pitches.`, "success");
+        setEditing(null);
+        setStatus($("pitch-status"), editing
+          ? `Saved: “${fields.title}”.`
+          : `Thank you! “${fields.title}” is in. It is listed under Your pitches.`, "success");
         await loadMe();
         poll();
       });
     });
   }
 
+  // Edit and Withdraw on the visitor's own cards.
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest(".own-edit, .own-withdraw");
+    if (!button || !state.me) return;
+    const item = button.closest(".talk");
+    const talk = state.me.talks.find((own) => own._id === item.dataset.id);
+    if (!talk) return;
+    if (button.classList.contains("own-edit")) {
+      setEditing(talk);
+      pitchForm.elements.title.focus();
+      return;
+    }
+    if (!window.confirm(`Withdraw “${talk.title}”? It leaves the list for good.`)) return;
+    try {
+      await post("/api/session/action/", { action: "withdraw", session: talk._id });
+    } catch (error) {
+      talkMessage(item, `Not withdrawn: ${error.message}`);
+      return;
+    }
+    if (pitchForm.dataset.editing === talk._id) setEditing(null);
+    setStatus($("pitch-status"), `“${talk.title}” is withdrawn.`, "success");
+    await loadMe();
+    poll();
+  });
+
   // ---- Voting: optimistic, one request in flight per talk, set-form vote=1/0 -------------
 
   function itemFor(talkId) {
-    return [...list.children].find((item) => item.dataset.id === talkId);
+    return talkItems().find((item) => item.dataset.id === talkId);
   }
 
+  // While voting, each card gets its button here, not in the baked page: it needs this script, and
+  // made only once the visitor is known it never shows a wrong state (and fifty cost no bytes).
+  function addVoteButton(item) {
+    const template = $("vote-template");
+    if (!template) return null;
+    const button = template.content.firstElementChild.cloneNode(true);
+    button.querySelector(".visually-hidden").textContent = `Vote for ${item.querySelector(".talk-title").textContent}`;
+    button.disabled = !!document.body.dataset.stale;
+    item.querySelector(".talk-actions").append(button);
+    return button;
+  }
+
+  // Voting: the button's state. Results: a "Your vote" mark on the talks the visitor voted for.
   function renderVote(item) {
     const vote = state.votes.get(item.dataset.id);
-    const button = item.querySelector(".vote");
-    if (!vote || !button) return;
-    button.setAttribute("aria-pressed", String(vote.desired));
+    if (!vote) return;
     item.classList.toggle("is-voted", vote.desired);
+    const button = item.querySelector(".vote") || addVoteButton(item);
+    if (button) {
+      button.setAttribute("aria-pressed", String(vote.desired));
+      button.querySelector(".vote-label").textContent = vote.desired ? "Voted" : "Vote";
+    } else if (page.phase === "closed") {
+      const mark = item.querySelector(".badge-voted");
+      if (vote.desired && !mark) {
+        item.querySelector(".talk-actions").prepend(makeBadge("badge-voted", "Your vote"));
+      } else if (!vote.desired && mark) {
+        mark.remove();
+      }
+    }
     renderCount(item);
   }
 
@@ -273,6 +451,10 @@
       const anchor = document.createElement("a");
       anchor.href = link.href;
       anchor.textContent = link.text;
+      anchor.addEventListener("click", (event) => {
+        event.preventDefault();
+        openAccountForm(true);  // opens the form and puts the cursor in the email field
+      });
       message.append(" ", anchor);
     }
   }
@@ -285,6 +467,7 @@
       talkMessage(item, "Log in to vote.", { href: "#account", text: "Go to the login form" });
       return;
     }
+    if (document.body.dataset.stale) return;
     const vote = state.votes.get(item.dataset.id);
     vote.desired = !vote.desired;
     talkMessage(item, "");
@@ -318,6 +501,7 @@
     vote.busy = false;
     const item = itemFor(talkId);
     if (item) renderVote(item);
+    renderStatus();
   }
 
   // ---- Order: a stable shuffle per visitor, or alphabetical, newest, most votes -----------
@@ -359,6 +543,9 @@
     alpha: (a, b) => titleOf(a).localeCompare(titleOf(b), undefined, { sensitivity: "base" }),
     newest: (a, b) => (a.dataset.created < b.dataset.created ? 1 : a.dataset.created > b.dataset.created ? -1 : 0),
     votes: (a, b) => Number(b.dataset.votes) - Number(a.dataset.votes),
+    // Results: the talks on stage first, then most votes.
+    results: (a, b) => (b.classList.contains("is-accepted") - a.classList.contains("is-accepted"))
+      || Number(b.dataset.votes) - Number(a.dataset.votes),
   };
 
   function compare(a, b) {
@@ -373,7 +560,27 @@
   }
 
   function sortTalks() {
-    keepingFocus(() => list.append(...[...list.children].sort(compare)));
+    keepingFocus(() => list.append(...talkItems().sort(compare)));
+    placeCutoff();
+  }
+
+  // The results' line: after the talks on stage once organizers chose them, else after the top N.
+  function placeCutoff() {
+    const line = $("cutoff") || document.createElement("li");
+    line.id = "cutoff";
+    line.className = "cutoff";
+    const items = talkItems();
+    const onStage = items.filter((item) => item.classList.contains("is-accepted")).length;
+    const topN = Number(list.dataset.topN);
+    const votesAt = (i) => Number(items[i].dataset.votes);
+    let at = onStage;
+    if (!onStage) for (at = Math.min(topN, items.length); at < items.length && votesAt(at) === votesAt(at - 1); at++);
+    if (orderSelect.value !== "results" || at === 0 || at >= items.length) {
+      line.remove();
+      return;
+    }
+    line.textContent = onStage ? "Not on stage this time" : `Top ${topN} by votes above this line`;
+    list.insertBefore(line, items[at]);
   }
 
   orderSelect.addEventListener("change", sortTalks);
@@ -384,32 +591,36 @@
     const item = $("talk-template").content.firstElementChild.cloneNode(true);
     item.dataset.id = talk._id;
     item.dataset.created = talk.created_at;
-    const title = item.querySelector(".talk-title");
-    title.id = `title-${talk._id}`;
-    title.textContent = talk.title;
-    item.querySelector(".talk-card").setAttribute("aria-labelledby", title.id);
-    item.querySelector(".speaker").textContent = talk.speaker;
-    item.querySelector(".talk-description").textContent = talk.description;
-    const hidden = item.querySelector(".vote .visually-hidden");
-    if (hidden) hidden.textContent = ` for ${talk.title}`;
+    item.querySelector(".talk-title").id = `title-${talk._id}`;
     const voted = !!state.me && state.me.votes.has(talk._id);
     state.votes.set(talk._id, { confirmed: voted, desired: voted, busy: false });
     return item;
   }
 
+  // Also after a speaker edits their talk: the texts are set whenever they differ.
   function updateItem(item, talk) {
+    const texts = [[".talk-title", talk.title], [".speaker", talk.speaker], [".talk-description", talk.description],
+      [".vote .visually-hidden", `Vote for ${talk.title}`]];
+    for (const [selector, text] of texts) {
+      const element = item.querySelector(selector);
+      if (element && element.textContent !== text) element.textContent = text;
+    }
     const vote = state.votes.get(talk._id);
     if (typeof talk.votes === "number" && !(vote && vote.busy)) item.dataset.votes = String(talk.votes);
     item.classList.toggle("is-accepted", !!talk.accepted);
     const badge = item.querySelector(".badge-accepted");
-    if (badge) badge.hidden = !talk.accepted;
+    if (page.phase === "closed" && talk.accepted && !badge) {  // organizers chose it after the bake
+      item.querySelector(".talk-actions").prepend(makeBadge("badge-accepted", "On stage"));
+    } else if (!talk.accepted && badge) {
+      badge.remove();
+    }
     renderVote(item);
-    renderCount(item);
+    renderOwn(item);
   }
 
   function applyList(reply) {
-    if (reply.phase !== page.phase) showPhaseNotice(reply.phase);
-    const current = new Map([...list.children].map((item) => [item.dataset.id, item]));
+    if (reply.phase !== state.phase) changePhase(reply.phase);
+    const current = new Map(talkItems().map((item) => [item.dataset.id, item]));
     const seen = new Set();
     keepingFocus(() => {
       for (const talk of reply.sessions) {
@@ -417,7 +628,7 @@
         let item = current.get(talk._id);
         if (!item) {
           item = makeItem(talk);
-          const before = [...list.children].find((other) => compare(item, other) < 0);
+          const before = talkItems().find((other) => compare(item, other) < 0);
           list.insertBefore(item, before || null);
         }
         updateItem(item, talk);
@@ -429,8 +640,11 @@
         }
       }
     });
-    $("talk-total").textContent = String(list.children.length);
-    $("no-talks").hidden = list.children.length > 0;
+    if (page.phase === "closed") sortTalks();  // organizers may still choose who is on stage
+    const total = talkItems().length;
+    $("talk-total").textContent = String(total);
+    $("no-talks").hidden = total > 0;
+    renderStatus();
   }
 
   const PHASE_TEXT = {
@@ -439,9 +653,17 @@
     closed: "Voting has closed: the results are in.",
   };
 
-  function showPhaseNotice(phase) {
+  // The page was made for another phase: say so in a notice that stays on screen, and switch off
+  // what no longer works at once rather than letting a click fail.
+  function changePhase(phase) {
+    state.phase = phase;
+    const stale = phase !== page.phase;
+    document.body.dataset.stale = stale ? "true" : "";
+    for (const button of document.querySelectorAll(".vote, .own-edit, .own-withdraw, #pitch-submit")) {
+      button.disabled = stale;
+    }
     $("phase-notice-text").textContent = PHASE_TEXT[phase] || "The page has changed.";
-    $("phase-notice").hidden = false;
+    $("phase-notice").hidden = !stale;
   }
 
   $("phase-reload").addEventListener("click", () => window.location.reload());
@@ -611,8 +833,28 @@
 
   // ---- Start ----------------------------------------------------------------------------
 
-  orderSelect.value = page.phase === "closed" ? "votes" : "shuffle";
+  // Schedule dates in the visitor's own time zone, with a countdown on the last day.
+  function localDates() {
+    const now = Date.now();
+    for (const time of document.querySelectorAll("time[datetime]")) {
+      const date = new Date(time.getAttribute("datetime"));
+      const soon = Math.abs(date - now) < 6 * 864e5;
+      // The visitor's own clock needs no zone name; the tooltip has the full date.
+      const text = date.toLocaleString(undefined, soon
+        ? { weekday: "short", hour: "numeric", minute: "2-digit" }
+        : { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+      const minutes = Math.round((date - now) / 6e4);
+      const hours = Math.floor(minutes / 60);
+      const countdown = minutes > 0 && minutes < 24 * 60 ? ` (in ${hours ? `${hours} h ` : ""}${minutes % 60} min)` : "";
+      time.textContent = text + countdown;
+      time.title = date.toString();
+    }
+  }
+
+  orderSelect.value = page.phase === "closed" ? "results" : "shuffle";
   sortTalks();
+  localDates();
+  setInterval(localDates, 60000);
   loadMe().finally(poll);
   followMailLink();
   window.addEventListener("hashchange", followMailLink);  // a link pasted into an open page

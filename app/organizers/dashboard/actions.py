@@ -5,6 +5,7 @@ from ... import auth, params
 from ...errors import ApiError
 from .. import event, fraud, letters, mailer, moderation, programme, ranking
 from ..pseudonyms import account_token
+from ...homepage import bake
 from . import bp, pages
 
 
@@ -94,6 +95,7 @@ def accounts(action):
 def save_event():
     """Store the event's name, date, time and place (blank: the setting's value)."""
     found = event.save(params.fields(), auth.organizer_name())
+    bake.rebake()  # the homepage shows the event's name
     return _done(".speakers", {"event": found}, "#event")
 
 
