@@ -1,11 +1,19 @@
-"""State files: what a running process records for others (the embedded database, `fab stack`, our supervisor)."""
+"""Processes: the state files running ones leave for others (the embedded database, `fab stack`, our supervisor), and
+our supervisor running systemd units where there is no systemd."""
+import os
+import pwd
+import signal
 import subprocess
+import sys
+import time
 
 import pytest
 
 from app.homepage import varnish
 from app.runtime import rundir
-from app.runtime.processes import read_state, terminate, write_state
+from app.runtime.processes import alive, read_state, terminate, write_state
+
+from .helpers import unavailable
 
 
 @pytest.fixture
@@ -40,3 +48,53 @@ def test_bakes_find_the_stacks_varnish_while_it_runs(tmp_path, process):
     assert varnish.url({**config, "VARNISH_URL": "http://cache:80"}) == "http://cache:80"
     terminate(process, 5)
     assert varnish.url(config) is None
+
+
+def deploy(*words):
+    """`python -m app.runtime.deploy ...` as fab runs it on a server (its supervisor outlives it, as there); stdout."""
+    done = subprocess.run([sys.executable, "-m", "app.runtime.deploy", *map(str, words)], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    """A run dir with one unit, run as www-data, that sleeps, under our supervisor; stopped at the end."""
+    if os.geteuid() != 0:
+        unavailable("the supervisor runs a unit's User only when it starts as root")
+    unit = tmp_path / rundir.unit_file("db")
+    unit.parent.mkdir()
+    unit.write_text(f'[Unit]\nDescription=a stand-in\n\n[Service]\nUser=www-data\nExecStart=/bin/sleep 600\n'
+                    f'ExecReload=/bin/sh -c "echo $MAINPID > {tmp_path / "reloaded"}"\n')
+    assert deploy("refresh", tmp_path, "--manager", "processes").strip() == "started"
+    yield tmp_path
+    deploy("stop", tmp_path, "--manager", "processes")
+
+
+def service_pid(run_dir):
+    """The unit's pid as the supervisor records it; None between a crash and its restart."""
+    return (read_state(rundir.services_state(run_dir)) or {"services": {}})["services"].get("db")
+
+
+def owner(pid):
+    """The user a process runs as."""
+    return pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
+
+
+def test_the_supervisor_runs_units_as_their_user_restarts_them_and_reloads_them(run_dir):
+    first = service_pid(run_dir)
+    assert owner(first) == "www-data"
+
+    deploy("refresh", run_dir, "--manager", "processes", "--reload", "db")
+    assert (run_dir / "reloaded").read_text().strip() == str(first)  # ExecReload got $MAINPID
+
+    os.kill(first, signal.SIGKILL)  # a crash: the supervisor starts it again
+    deadline = time.monotonic() + 10
+    while service_pid(run_dir) in (None, first):
+        assert time.monotonic() < deadline, "the unit was not restarted"
+        time.sleep(0.1)
+    assert owner(service_pid(run_dir)) == "www-data"
+
+    supervisor = read_state(rundir.services_state(run_dir))["pid"]
+    deploy("stop", run_dir, "--manager", "processes")
+    assert not alive(supervisor) and not rundir.services_state(run_dir).exists()
