@@ -71,9 +71,14 @@ def run_dir(tmp_path):
     deploy("stop", tmp_path, "--manager", "processes")
 
 
+def supervisor_state(run_dir):
+    """What the supervisor records while it runs (None once it has stopped)."""
+    return read_state(rundir.services_state(run_dir), rundir.SUPERVISOR_PID)
+
+
 def service_pid(run_dir):
     """The unit's pid as the supervisor records it; None between a crash and its restart."""
-    return (read_state(rundir.services_state(run_dir)) or {"services": {}})["services"].get("db")
+    return supervisor_state(run_dir)["services"].get("db")
 
 
 def owner(pid):
@@ -95,6 +100,6 @@ def test_the_supervisor_runs_units_as_their_user_restarts_them_and_reloads_them(
         time.sleep(0.1)
     assert owner(service_pid(run_dir)) == "www-data"
 
-    supervisor = read_state(rundir.services_state(run_dir))["pid"]
+    supervisor = supervisor_state(run_dir)[rundir.SUPERVISOR_PID]
     deploy("stop", run_dir, "--manager", "processes")
     assert not alive(supervisor) and not rundir.services_state(run_dir).exists()

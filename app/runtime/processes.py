@@ -40,19 +40,19 @@ def stop_pid(pid, stop_signal="SIGTERM", timeout=30):
         time.sleep(0.1)
 
 
-def write_state(path, pid, **state):
+def write_state(path, pid, pid_key="pid", **state):
     """Record that process `pid` runs, with what others need to reach it; replaced whole, never half-written."""
     path = Path(path)
     partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps({"pid": pid, **state}))
+    partial.write_text(json.dumps({pid_key: pid, **state}))
     partial.replace(path)
 
 
-def read_state(path):
+def read_state(path, pid_key="pid"):
     """What a running process recorded at path; None when nothing is recorded or its process has gone."""
     try:
         state = json.loads(Path(path).read_text())
-        running = alive(state["pid"])
+        running = alive(state[pid_key])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
     return state if running else None

@@ -35,3 +35,8 @@ def stack_state(run_dir):
 def services_state(run_dir):
     """What our supervisor records while it runs: its pid and each service's (for ExecReload's $MAINPID)."""
     return run_dir / "services.json"
+
+
+# The supervisor's own pid in services.json, under the name releases before rundir.py gave it: a deploy or a
+# rollback across that change must still find the supervisor that runs, not start a second one.
+SUPERVISOR_PID = "supervisor"

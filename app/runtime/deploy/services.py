@@ -53,13 +53,16 @@ class Processes:
     def __init__(self, run_dir):
         self.run_dir = Path(run_dir)
 
+    def _state(self):
+        return read_state(rundir.services_state(self.run_dir), rundir.SUPERVISOR_PID)
+
     def _services(self):
         """Each running service's pid, by name; empty while the supervisor is down."""
-        return (read_state(rundir.services_state(self.run_dir)) or {}).get("services", {})
+        return (self._state() or {}).get("services", {})
 
     def running(self):
         """Whether the supervisor runs."""
-        return read_state(rundir.services_state(self.run_dir)) is not None
+        return self._state() is not None
 
     def start(self, timeout=30):
         """Start the supervisor in the background unless it runs, and wait until it has started every unit."""
@@ -102,9 +105,9 @@ class Processes:
 
     def stop(self, timeout=60):
         """Stop the supervisor, which stops every service."""
-        state = read_state(rundir.services_state(self.run_dir))
+        state = self._state()
         if state:
-            stop_pid(state["pid"], "SIGTERM", timeout)
+            stop_pid(state[rundir.SUPERVISOR_PID], "SIGTERM", timeout)
 
 
 MANAGERS = {"systemd": Systemd, "processes": Processes}

@@ -43,7 +43,7 @@ def start(run_dir, name):
 
 
 def _record(run_dir, children):
-    write_state(rundir.services_state(run_dir), os.getpid(),
+    write_state(rundir.services_state(run_dir), os.getpid(), rundir.SUPERVISOR_PID,
                 services={name: p.pid for name, p in children.items() if p})
 
 
