@@ -26,7 +26,7 @@ from app import create_app
 from app.db import make_client
 from app.headers import SECURITY_HEADERS
 from app.homepage import bake
-from app.runtime import stack
+from app.runtime import rundir, stack
 from app.runtime.embedded import free_port
 from app.store import indexes, talks, users
 
@@ -504,7 +504,7 @@ def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     assert get(settings, f"/api/vote/action/?{vote}").status == 200
     organizer = basic_auth(ORGANIZER.DASHBOARD_USER, ORGANIZER.DASHBOARD_PASSWORD)
     assert get(settings, "/api/dashboard/", headers=organizer).status == 200
-    files = [*(settings.run_dir / "logs").iterdir(), *settings.nginx_prefix.glob("*.log")]
+    files = [*rundir.logs(settings.run_dir).iterdir(), *settings.nginx_prefix.glob("*.log")]
     logs = {path.name: path.read_text() for path in files}
     logs["varnishlog"] = subprocess.run(["varnishlog", "-d", "-n", str(settings.varnish_dir)], capture_output=True,
                                         text=True, timeout=20, check=True).stdout

@@ -1,10 +1,10 @@
 """Telling the stack's Varnish, when one runs, to drop pages a bake has changed."""
 import http.client
-import json
 import logging
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from ..runtime import processes, rundir
 
 log = logging.getLogger(__name__)
 # The header that proves a PURGE or BAN comes from us (LT_PURGE_SECRET); the VCL checks it.
@@ -15,12 +15,8 @@ def url(config):
     """Where Varnish listens: LT_VARNISH_URL, else the `fab stack` running from RUN_DIR, else None."""
     if config["VARNISH_URL"]:
         return config["VARNISH_URL"]
-    try:
-        state = json.loads((Path(config["RUN_DIR"]) / "stack.json").read_text())
-        os.kill(state["pids"]["varnish"], 0)
-    except (FileNotFoundError, ValueError, KeyError, ProcessLookupError, PermissionError):
-        return None
-    return state["varnish_url"]
+    state = processes.read_state(rundir.stack_state(Path(config["RUN_DIR"])))
+    return state and state["varnish_url"]
 
 
 def _send(base, method, path, secret):

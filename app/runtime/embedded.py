@@ -1,7 +1,5 @@
 """The embedded default database: an nx-27017 MongoDB wire-protocol server persisting to SQLite."""
 import contextlib
-import json
-import os
 import shutil
 import socket
 import subprocess
@@ -12,7 +10,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from .processes import terminate
+from .processes import forget_state, read_state, terminate, write_state
 
 # The embedded database has no users or passwords: only this machine may reach it. App servers on
 # other machines need a real MongoDB (MONGO_URI).
@@ -65,9 +63,6 @@ class EmbeddedMongo:
         return (f"embedded database on {self.uri}: loopback only, unreachable from other machines "
                 "(app servers elsewhere need MONGO_URI)")
 
-    @property
-    def _state_file(self):
-        return self.data_dir / "embedded.json"
 
     def start(self, timeout=30):
         """Start the server and wait until it answers."""
@@ -84,14 +79,13 @@ class EmbeddedMongo:
                 self.stop()
                 raise RuntimeError(f"the embedded database did not start; see {log}")
             time.sleep(0.1)
-        self._state_file.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+        write_state(state_file(self.data_dir), self.process.pid, port=self.port)
         return self
 
     def stop(self, timeout=10):
         """Stop the server (SIGTERM, then SIGKILL) and forget it."""
         terminate(self.process, timeout)
-        with contextlib.suppress(FileNotFoundError):
-            self._state_file.unlink()
+        forget_state(state_file(self.data_dir))
 
     def __enter__(self):
         return self.start()
@@ -100,15 +94,16 @@ class EmbeddedMongo:
         self.stop()
 
 
+def state_file(data_dir):
+    """Where a running server records its pid and port, beside its files (not in the run dir: `fab serve` has none)."""
+    return Path(data_dir) / "embedded.json"
+
+
 def running_uri(data_dir):
     """The URI of an embedded server already running on this data dir (e.g. under `fab serve`), or None."""
-    try:
-        state = json.loads((Path(data_dir) / "embedded.json").read_text())
-        os.kill(state["pid"], 0)
-    except (FileNotFoundError, ValueError, KeyError, ProcessLookupError, PermissionError):
-        return None
-    uri = f"mongodb://{HOST}:{state['port']}/"
-    return uri if ping(uri) else None
+    state = read_state(state_file(data_dir))
+    uri = state and f"mongodb://{HOST}:{state['port']}/"
+    return uri if uri and ping(uri) else None
 
 
 class NotServed(RuntimeError):

@@ -3,7 +3,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-MANAGERS = ("systemd", "processes")
+from .services import MANAGERS
 
 
 class SettingsError(ValueError):

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 
+from .. import rundir
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -43,7 +45,7 @@ class Layout:
     @property
     def logs(self):
         """The services' own logs, when the supervisor (not systemd) runs them."""
-        return self.run / "logs"
+        return rundir.logs(self.run)
 
     @property
     def data(self):

@@ -8,7 +8,7 @@ import click
 from invoke.exceptions import Failure
 from paramiko.ssh_exception import SSHException
 
-from . import units
+from .. import rundir
 from .layout import release_name, timestamp
 from .server import words
 
@@ -122,7 +122,7 @@ def render_confs(server, release):
 
 def restarts_and_reloads(changed, new_code=True):
     """Which services to restart (their unit changed) and which to reload (their config changed; uWSGI for new code)."""
-    restart = [name for name in units.NAMES if any(path.endswith("/" + units.unit_name(name)) for path in changed)]
+    restart = [name for name in rundir.SERVICES if any(path.endswith("/" + rundir.unit_file(name)) for path in changed)]
     configs = {"uwsgi": ("/uwsgi.ini",), "nginx": ("/nginx.conf", "/htpasswd"), "varnish": ("/varnish.vcl",)}
     reload = [name for name, files in configs.items()
               if (name == "uwsgi" and new_code) or any(path.endswith(files) for path in changed)]
@@ -377,7 +377,7 @@ def bounce(server):
 def logs(server, lines=100, follow=True, pty=False):
     """Show the services' logs on the server (and keep following them)."""
     if server.env.services == "systemd":
-        command = words("journalctl", "-n", lines, *(["-f"] if follow else []), "-u", "lightning-talks-*")
+        command = words("journalctl", "-n", lines, *(["-f"] if follow else []), "-u", rundir.UNITS_PATTERN)
     else:
         command = f"tail -n {int(lines)} {'-F ' if follow else ''}{server.layout.logs}/*.log"
     server.run(command, pty=pty)

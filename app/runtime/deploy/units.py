@@ -3,13 +3,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Start order: the database, then the app, then what sits in front of it.
-NAMES = ("db", "uwsgi", "nginx", "varnish")
-
-
-def unit_name(name):
-    """The systemd unit of one service."""
-    return f"lightning-talks-{name}.service"
+from .. import rundir
 
 
 @dataclass(frozen=True)
@@ -52,9 +46,9 @@ def parse(name, text):
 
 def installed(run_dir):
     """The names of the services whose units are rendered in run_dir, in start order."""
-    return [name for name in NAMES if (Path(run_dir) / "systemd" / unit_name(name)).exists()]
+    return [name for name in rundir.SERVICES if (Path(run_dir) / rundir.unit_file(name)).exists()]
 
 
 def load(run_dir, name):
     """One rendered unit."""
-    return parse(name, (Path(run_dir) / "systemd" / unit_name(name)).read_text())
+    return parse(name, (Path(run_dir) / rundir.unit_file(name)).read_text())

@@ -1,8 +1,9 @@
 """The production stack on one machine: Varnish, nginx and uWSGI, run from the confs rendered into run/."""
 import contextlib
-import json
 import os
 
+from .. import rundir
+from ..processes import forget_state, write_state
 from . import commands
 from .daemons import Daemon, StartError
 from .render import render
@@ -22,11 +23,11 @@ def urls(s):
 
 def daemons(s, app_env):
     """The daemons in start order, innermost first; uWSGI gets the app's environment."""
-    logs = s.run_dir / "logs"
     return {
-        "uwsgi": Daemon("uwsgi", commands.uwsgi(s), s.uwsgi_socket, logs / "uwsgi.log", {**os.environ, **app_env}),
-        "nginx": Daemon("nginx", commands.nginx(s), s.nginx_port, logs / "nginx.log"),
-        "varnish": Daemon("varnish", commands.varnishd(s), s.port, logs / "varnish.log"),
+        "uwsgi": Daemon("uwsgi", commands.uwsgi(s), s.uwsgi_socket, rundir.log(s.run_dir, "uwsgi"),
+                        {**os.environ, **app_env}),
+        "nginx": Daemon("nginx", commands.nginx(s), s.nginx_port, rundir.log(s.run_dir, "nginx")),
+        "varnish": Daemon("varnish", commands.varnishd(s), s.port, rundir.log(s.run_dir, "varnish")),
     }
 
 
@@ -36,16 +37,16 @@ def running(s, config, mongo_uri, app_env=None):
     order, by PID."""
     render(s, config)
     varnish_url = urls(s)["varnish"].rstrip("/")
-    state_file = s.run_dir / "stack.json"
+    state_file = rundir.stack_state(s.run_dir)
     started = []
     try:
         for daemon in daemons(s, {"MONGO_URI": mongo_uri, "LT_VARNISH_URL": varnish_url, **(app_env or {})}).values():
             started.append(daemon.start())
-        # Commands run by hand meanwhile (`fab bake`) find Varnish here, to purge it.
-        state_file.write_text(json.dumps({"varnish_url": varnish_url, "pids": {d.name: d.pid for d in started}}))
-        yield {d.name: d for d in started}
+        running_daemons = {d.name: d for d in started}
+        # Commands run by hand meanwhile (`fab bake`) find Varnish here, to purge it, while it lives.
+        write_state(state_file, running_daemons["varnish"].pid, varnish_url=varnish_url)
+        yield running_daemons
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            state_file.unlink()
+        forget_state(state_file)
         for daemon in reversed(started):
             daemon.stop()

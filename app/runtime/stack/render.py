@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ... import headers
 from ...config import ROOT
+from .. import rundir
 from . import commands
 
 CONFS = ROOT / "confs"
@@ -22,8 +23,7 @@ def _templates():
 
 def _units(s):
     """The systemd units this machine needs: the database's only without MONGO_URI."""
-    names = ["uwsgi", "nginx", "varnish", *(["db"] if s.embedded_db else [])]
-    return [f"systemd/lightning-talks-{name}.service" for name in names]
+    return [rundir.unit_file(name) for name in rundir.SERVICES if name != "db" or s.embedded_db]
 
 
 def _write(path, text, mode=0o644):
