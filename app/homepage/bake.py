@@ -10,6 +10,8 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import current_app, render_template
 
 from .. import phases
@@ -20,7 +22,9 @@ from . import varnish
 # Sources of the page's CSS and JS. Baked copies go to www/assets/, not www/static/, whose URL
 # Flask's own static route would shadow under `fab serve`.
 ASSETS_SRC = Path(__file__).resolve().parent / "assets"
-ASSETS = ("site.css", "site.js")
+# Each asset and what shrinks it: comments and spaces are for the sources' readers, not for phones.
+MINIFIERS = {"site.css": rcssmin.cssmin, "site.js": rjsmin.jsmin}
+ASSETS = tuple(MINIFIERS)
 # Which phase the page in www/ was baked for, so a scheduled switch is noticed (see follow_phase).
 PHASE_MARKER = ".baked-phase"
 # When the last bake began reading the data, and when a change that the page must show was made
@@ -46,15 +50,20 @@ def _publish(path, data):
     _write(path, data)
 
 
+def minified(name):
+    """An asset as the page gets it: its source, minified."""
+    return MINIFIERS[name]((ASSETS_SRC / name).read_text()).encode()
+
+
 def publish_assets(www):
-    """Copy each asset to www/assets/ under a content-hashed name; return {name: url path}.
+    """Copy each asset, minified, to www/assets/ under a content-hashed name; return {name: url path}.
 
     Old hashed copies stay, so a page still cached somewhere finds the files it names."""
     folder = www / "assets"
     folder.mkdir(parents=True, exist_ok=True)
     urls = {}
     for name in ASSETS:
-        data = (ASSETS_SRC / name).read_bytes()
+        data = minified(name)
         stem, suffix = name.rsplit(".", 1)
         hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
         if not (folder / hashed).exists():
