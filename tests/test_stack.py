@@ -3,69 +3,34 @@ import base64
 import contextlib
 import dataclasses
 import grp
-import http.client
 import http.server
 import json
 import os
 import pwd
-import shutil
 import socket
 import stat
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 
-from app import create_app
 from app.db import make_client
 from app.headers import SECURITY_HEADERS
 from app.homepage import bake
 from app.runtime import stack
 from app.runtime.embedded import free_port
-from app.store import indexes, talks, users
+from app.store import talks, users
 
+from . import stack_helpers
 from .helpers import require
+from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, varnishadm, wait_until
 
-# What rendering the confs reads of the app's settings. No characters that URL-encoding would change, so
-# that a logged query string would be found.
-ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret",
-                            PURGE_SECRET="stack-purge-secret-0123456789abcdef")
-PASSWORD = "stack-password-1"
-TTL = 2  # seconds the test stack keeps the homepage fresh, so that grace shows quickly
 PROBES = 3  # logins with unknown emails per address before 429: how the tests see which address the app sees
-
-
-class Reply(SimpleNamespace):
-    """A reply: status, headers (a dict) and body."""
-
-    @property
-    def json(self):
-        """The body as JSON."""
-        return json.loads(self.body)
-
-
-def call(port, method, path, body=None, headers=None, source="127.0.0.1"):
-    """One HTTP request to a layer on loopback, from the given source address."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        return Reply(status=response.status, headers=dict(response.getheaders()), body=response.read())
-    finally:
-        connection.close()
-
-
-def post(port, path, fields, headers=None):
-    """A form POST, as site.js sends it."""
-    return call(port, "POST", path, urlencode(fields),
-                {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
 
 def uwsgi_packet(path, variables):
@@ -103,14 +68,6 @@ def basic_auth(user, password):
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def wait_until(check, timeout=15):
-    """Poll until check() is true; fail after the timeout."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def log_count(daemon, text):
     """How many lines of a daemon's log hold this text."""
     return sum(text in line for line in daemon.log.read_text().splitlines())
@@ -125,44 +82,24 @@ def settled_log_count(daemon, text, at_least):
 
 @pytest.fixture(scope="session")
 def settings():
-    """Settings for a stack on free loopback ports, in a temp dir Varnish's own user can read."""
-    require("nginx", "varnishd", "varnishadm", "varnishlog", "openssl")
-    run = Path(tempfile.mkdtemp(prefix="lt-stack-"))  # not pytest's: its 0700 parents keep Varnish out
-    run.chmod(0o755)
-    yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
-                              admin_port=free_port(), cache_ttl=f"{TTL}s")
-    shutil.rmtree(run)
+    """Settings for a stack on free loopback ports."""
+    with stack_helpers.stack_settings("lt-stack-") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
 def app_env(settings, mongo_uri):
-    """The environment uWSGI's app reads: its own database, voting open, this stack's Varnish."""
-    return {
-        "MONGO_URI": mongo_uri, "LT_DB_NAME": f"stack_{uuid.uuid4().hex[:12]}", "LT_PHASE": "voting",
-        "LT_WWW_DIR": str(settings.www_dir), "LT_RUN_DIR": str(settings.run_dir),
-        "LT_DATA_DIR": str(settings.run_dir / "data"),
-        "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
-        "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
-        "LT_PURGE_SECRET": ORGANIZER.PURGE_SECRET, "LT_LOGIN_PROBES_PER_IP": str(PROBES),
-    }
+    """The environment uWSGI's app reads, with few login probes per address (PROBES)."""
+    return stack_helpers.app_env(settings, mongo_uri, LT_LOGIN_PROBES_PER_IP=str(PROBES))
 
 
 @pytest.fixture(scope="session")
 def site(app_env):
-    """The app as uWSGI runs it, with one talk and a baked homepage."""
-    app = create_app({
-        "MONGO_URI": app_env["MONGO_URI"], "DB_NAME": app_env["LT_DB_NAME"], "PHASE": "voting",
-        "WWW_DIR": app_env["LT_WWW_DIR"], "VARNISH_URL": app_env["LT_VARNISH_URL"],
-        "PURGE_SECRET": ORGANIZER.PURGE_SECRET,
-    })
-    with app.app_context():
-        indexes.apply()
-        speaker = users.register("speaker@example.org", PASSWORD, "Grace Hopper", {})
-        app.config["TALK_ID"] = talks.create(speaker, "Caching in five minutes", "Grace, TTLs and purges.")
-        bake.bake()
-    yield app
-    app.extensions["mongo"].drop_database(app.config["DB_NAME"])
-    app.extensions["mongo"].close()
+    """The app as uWSGI runs it, with one talk (TALK_ID) and a baked homepage."""
+    with stack_helpers.site(app_env, ["Caching in five minutes"]) as app:
+        app.config["TALK_ID"] = app.config["TALK_IDS"][0]
+        yield app
+        app.extensions["mongo"].drop_database(app.config["DB_NAME"])
 
 
 @pytest.fixture(scope="session")
@@ -173,9 +110,8 @@ def daemons(settings, app_env, site):
 
 
 def _running(daemon):
-    daemon.start()
-    yield daemon
-    daemon.stop()
+    with daemon:
+        yield daemon
 
 
 @pytest.fixture(scope="session")
@@ -203,18 +139,6 @@ def voter(settings, varnish):
                  {"email": f"{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD, "name": "Ada"})
     assert reply.status == 200, reply.body
     return {**reply.json, "cookie": reply.headers["Set-Cookie"].split(";", 1)[0]}
-
-
-def varnishadm(settings, *words):
-    """A varnishadm command's output."""
-    return subprocess.run(["varnishadm", "-n", str(settings.varnish_dir), *words], capture_output=True, text=True,
-                          timeout=10, check=True).stdout
-
-
-def backend_health(settings):
-    """Each backend's health as Varnish's probe sees it: {"boot.app1": "healthy", ...}."""
-    rows = varnishadm(settings, "backend.list").splitlines()[1:]
-    return {row.split()[0]: row.split()[3] for row in rows if row.strip()}
 
 
 def get(settings, path, **options):
@@ -482,19 +406,17 @@ def test_varnish_balances_over_two_app_servers(settings, varnish, app_env):
     second = dataclasses.replace(second, backends=(first, f"127.0.0.1:{second.nginx_port}"))
     stack.render(second, ORGANIZER)
     servers = stack.daemons(second, app_env)
-    started = [servers["uwsgi"].start(), servers["nginx"].start()]
-    try:
+    with servers["uwsgi"], servers["nginx"]:
         varnishadm(settings, "vcl.load", "two", str(second.run_dir / "varnish.vcl"))
         varnishadm(settings, "vcl.use", "two")
-        wait_until(lambda: [backend_health(settings)[f"two.app{n}"] for n in (1, 2)] == ["healthy"] * 2)
-        for _ in range(6):
-            get(settings, "/api/vote/action/")  # passed to an app server: 401 without a user
-        assert settled_log_count(servers["uwsgi"], "GET /api/vote/action/ 401", 3) == 3
-    finally:
-        varnishadm(settings, "vcl.use", "boot")
-        varnishadm(settings, "vcl.discard", "two")
-        for daemon in reversed(started):
-            daemon.stop()
+        try:
+            wait_until(lambda: [backend_health(settings)[f"two.app{n}"] for n in (1, 2)] == ["healthy"] * 2)
+            for _ in range(6):
+                get(settings, "/api/vote/action/")  # passed to an app server: 401 without a user
+            assert settled_log_count(servers["uwsgi"], "GET /api/vote/action/ 401", 3) == 3
+        finally:
+            varnishadm(settings, "vcl.use", "boot")
+            varnishadm(settings, "vcl.discard", "two")
 
 
 def test_systemd_units_verify(tmp_path):
