@@ -193,6 +193,8 @@ def consistent(site):
         return tally(fix=False) == []
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_the_database_killed_mid_load(settings, database, site, daemons):
     pids = {name: daemon.pid for name, daemon in daemons.items()}
     talk_ids = site.config["TALK_IDS"]
@@ -228,6 +230,8 @@ def test_the_database_killed_mid_load(settings, database, site, daemons):
     assert consistent(site)
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_a_worker_killed_mid_request(settings, site, daemons):
     master = daemons["uwsgi"].pid
     voters = [Voter(settings.port).register() for _ in range(8)]
@@ -243,6 +247,8 @@ def test_a_worker_killed_mid_request(settings, site, daemons):
     assert consistent(site)
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_200_voters_at_once(settings, site, daemons):
     talk_ids = site.config["TALK_IDS"]
     with ThreadPoolExecutor(max_workers=200) as pool:

@@ -158,6 +158,7 @@ def probe(port, source, forged=None):
     return call(port, "POST", "/api/user/action/", fields, headers, source=source).status
 
 
+@pytest.mark.daemons
 def test_homepage_is_a_miss_then_a_hit(settings, varnish):
     purge(settings, "PURGE", "/")
     first, second = get(settings, "/"), get(settings, "/?_=1700000000000")  # the cache-buster is ignored
@@ -165,6 +166,7 @@ def test_homepage_is_a_miss_then_a_hit(settings, varnish):
     assert (second.status, second.headers["X-Cache"], second.headers["X-Cache-Hits"]) == (200, "HIT", "1")
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
 def test_purge_with_the_secret_makes_the_next_request_a_miss(settings, varnish, method):
     get(settings, "/")
@@ -172,6 +174,7 @@ def test_purge_with_the_secret_makes_the_next_request_a_miss(settings, varnish, 
     assert get(settings, "/").headers["X-Cache"] == "MISS"
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
 @pytest.mark.parametrize(("secret", "source"), [
     (ORGANIZER.PURGE_SECRET, "127.0.0.2"),  # outside the ACL, even with the secret
@@ -184,6 +187,7 @@ def test_purge_without_the_secret_or_from_outside_the_acl_is_refused(settings, v
     assert get(settings, "/").headers["X-Cache"] == "HIT"
 
 
+@pytest.mark.daemons
 def test_votes_through_varnish_always_reach_the_app(settings, varnish, site, voter, uwsgi):
     talk = site.config["TALK_ID"]
     posted = [post(settings.port, "/api/vote/action/", {"session": talk}, {"Cookie": voter["cookie"]}) for _ in range(2)]
@@ -195,6 +199,7 @@ def test_votes_through_varnish_always_reach_the_app(settings, varnish, site, vot
     assert {r.headers["X-Cache"] for r in replies} == {"MISS"}
 
 
+@pytest.mark.daemons
 def test_votes_from_own_origin_pass_and_from_another_site_are_refused(settings, varnish, site, voter):
     # The app compares Origin and Referer with the Host, port and all, that Varnish and nginx pass on.
     talk, own = site.config["TALK_ID"], f"http://127.0.0.1:{settings.port}"
@@ -207,6 +212,7 @@ def test_votes_from_own_origin_pass_and_from_another_site_are_refused(settings, 
     assert [(r.status, r.json.get("votes")) for r in (posted, undone)] == [(200, 1), (200, 0)], posted.body
 
 
+@pytest.mark.daemons
 def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish, uwsgi, voter):
     purge(settings, "BAN", "^/api/session/")
     before = log_count(uwsgi, "GET /api/session/ 200")
@@ -217,12 +223,14 @@ def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish,
     assert first.body == second.body
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
 def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
     headers = basic_auth(*credentials) if credentials else {}
     assert call(settings.nginx_port, "GET", "/api/dashboard/", headers=headers).status == status
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("path", ["/dashboard", "/dashboard/", "/api/dashboard"])
 def test_short_dashboard_addresses_redirect_through_the_stack(settings, varnish, path):
     reply = get(settings, path)
@@ -230,6 +238,7 @@ def test_short_dashboard_addresses_redirect_through_the_stack(settings, varnish,
     assert reply.headers["Location"] == "/api/dashboard/"
 
 
+@pytest.mark.daemons
 def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(settings, nginx):
     def status(password, source):
         return call(settings.nginx_port, "GET", "/api/dashboard/", headers=basic_auth("organizer", password),
@@ -243,6 +252,7 @@ def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(setting
     assert call(settings.nginx_port, "GET", refusals, headers=basic_auth("organizer", ORGANIZER.DASHBOARD_PASSWORD),
                 source="127.0.0.68").status == 404
 
+@pytest.mark.daemons
 def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, nginx):
     page = call(settings.nginx_port, "GET", "/", headers={"Accept-Encoding": "gzip"})
     asset = next((settings.www_dir / "assets").glob("*.js")).name
@@ -256,12 +266,14 @@ def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, ngi
         assert {name: reply.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
+@pytest.mark.daemons
 def test_nginx_refuses_large_bodies(settings, nginx):
     reply = post(settings.nginx_port, "/api/user/action/", {"name": "x" * 100_000})
     assert reply.status == 413
 
 
 # A uwsgi packet may name code for uWSGI to load as another app; each of these would run the payload.
+@pytest.mark.daemons
 @pytest.mark.parametrize("asks", [
     {"UWSGI_FILE": "exec://touch {marker}"},
     {"UWSGI_FILE": "{folder}/{module}.py"},
@@ -283,6 +295,7 @@ def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_
     assert call(settings.nginx_port, "GET", "/api/health").status == 200
 
 
+@pytest.mark.daemons
 def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
     assert not open_sockets(uwsgi.pid) & listening_tcp_sockets()
     assert stat.S_ISSOCK(settings.uwsgi_socket.stat().st_mode)
@@ -290,6 +303,7 @@ def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
     assert stat.S_IMODE(settings.uwsgi_socket.parent.stat().st_mode) == 0o750
 
 
+@pytest.mark.daemons
 def test_a_rebake_purges_the_homepage(settings, varnish, site):
     get(settings, "/")
     assert get(settings, "/").headers["X-Cache"] == "HIT"
@@ -337,18 +351,21 @@ def forwarder(settings, varnish):
         thread.join()
 
 
+@pytest.mark.daemons
 def test_rate_limits_follow_each_visitor_behind_a_forwarder(forwarder):
     assert [probe(forwarder, "127.0.0.21") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
     assert probe(forwarder, "127.0.0.21", forged="10.9.9.9") == 429  # what the visitor wrote is not believed
     assert probe(forwarder, "127.0.0.22") == 404  # another visitor behind the same forwarder
 
 
+@pytest.mark.daemons
 def test_a_forged_x_forwarded_for_does_not_escape_rate_limits(settings, varnish):
     assert [probe(settings.port, "127.0.0.23") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
     assert probe(settings.port, "127.0.0.23", forged="10.9.9.8") == 429
     assert probe(settings.port, "127.0.0.23", forged="10.9.9.8, 127.0.0.24") == 429
 
 
+@pytest.mark.daemons
 def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, varnish, site):
     get(settings, "/")
     with site.app_context():
@@ -361,6 +378,7 @@ def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, 
     wait_until(lambda: b"Baked by a timer" in get(settings, "/").body, timeout=3)
 
 
+@pytest.mark.daemons
 def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
     def backend(state):
         return lambda: backend_health(settings)["boot.app1"] == state
@@ -383,6 +401,7 @@ def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
                 {"Cookie": voter["cookie"]}).status == 200
 
 
+@pytest.mark.daemons
 def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     speaker = {"email": "speaker@example.org", "password": PASSWORD}
     speaker_id = get(settings, "/api/user/action/?" + urlencode(speaker)).json["_id"]  # the legacy GET login
@@ -400,6 +419,7 @@ def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     assert not [(secret, name) for secret in secrets for name, log in logs.items() if secret in log]
 
 
+@pytest.mark.daemons
 def test_varnish_balances_over_two_app_servers(settings, varnish, app_env):
     first = f"127.0.0.1:{settings.nginx_port}"
     second = dataclasses.replace(settings, run_dir=settings.run_dir / "second", nginx_port=free_port())
