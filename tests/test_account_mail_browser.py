@@ -16,6 +16,8 @@ from tests.conftest import Inbox
 from tests.helpers import require
 from tests.test_browser import Site, card, log_in, open_login, open_page, screenshot  # noqa: F401 (open_page is a fixture)
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
+
 
 @pytest.fixture(scope="module")
 def inbox():

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 from tests.a11y import axe_violations
 from tests.test_dashboard_browser import ARTIFACTS, dashboard_url  # noqa: F401  (a fixture)
 
+pytestmark = pytest.mark.browser
+
 PAGES = ["", "voters", "speakers", "nowhere"]  # the last: the 404 page
 PHONE = {"width": 360, "height": 740}
 

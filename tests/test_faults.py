@@ -7,10 +7,7 @@ import http.client
 import json
 import os
 import random
-import shutil
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -21,19 +18,15 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app import create_app
 from app.counts.ledger import tally
-from app.homepage import bake
 from app.runtime import stack
 from app.runtime.embedded import EmbeddedMongo, free_port
-from app.store import indexes, talks, users, votes
+from app.store import votes
 
-from .helpers import require, waiting_for_recount
+from . import stack_helpers
+from .helpers import waiting_for_recount
+from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, wait_until
 
-ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="faults-organizer-secret",
-                            PURGE_SECRET="faults-purge-secret-0123456789abcdef")
-PASSWORD = "faults-password-1"
-TTL = 2  # seconds the homepage stays fresh, so that grace shows quickly
 TALKS = 5
 IDLE = 4  # seconds a client keeps an idle connection: Varnish closes them after 5 (timeout_idle)
 
@@ -146,34 +139,11 @@ class Load:
             voter.close()
 
 
-def wait_until(check, timeout=20):
-    """Poll until check() is true; fail after the timeout."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
-def call(port, method, path, body=None, headers=None):
-    """One request on a new connection; (status, headers, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
-
-
 @pytest.fixture(scope="module")
 def settings():
-    """A stack on free loopback ports in a temp dir Varnish's own user can read, with 4 workers."""
-    require("nginx", "varnishd", "varnishadm", "openssl")
-    run = Path(tempfile.mkdtemp(prefix="lt-faults-"))  # not pytest's: its 0700 parents keep Varnish out
-    run.chmod(0o755)
-    yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
-                              admin_port=free_port(), cache_ttl=f"{TTL}s", workers=4)
-    shutil.rmtree(run)
+    """A stack on free loopback ports, with 4 workers."""
+    with stack_helpers.stack_settings("lt-faults-", workers=4) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="module")
@@ -187,52 +157,27 @@ def database(settings):
 
 @pytest.fixture(scope="module")
 def app_env(settings, database):
-    """The app's environment: voting open, registrations not limited by the shared loopback address."""
-    return {
-        "MONGO_URI": database.server.uri, "LT_DB_NAME": f"faults_{uuid.uuid4().hex[:12]}", "LT_PHASE": "voting",
-        "LT_WWW_DIR": str(settings.www_dir), "LT_RUN_DIR": str(settings.run_dir),
-        "LT_DATA_DIR": str(settings.run_dir / "data"), "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
-        "LT_REGISTRATIONS_PER_IP": "1000",
-        "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
-        "LT_PURGE_SECRET": ORGANIZER.PURGE_SECRET,
-    }
+    """The app's environment, with registrations not limited by the shared loopback address."""
+    return stack_helpers.app_env(settings, database.server.uri, LT_REGISTRATIONS_PER_IP="1000")
 
 
 @pytest.fixture(scope="module")
 def site(app_env):
-    """The app as uWSGI runs it, with a few talks and a baked homepage; TALK_IDS lists the talks."""
-    app = create_app({
-        "MONGO_URI": app_env["MONGO_URI"], "DB_NAME": app_env["LT_DB_NAME"], "PHASE": "voting",
-        "WWW_DIR": app_env["LT_WWW_DIR"], "DATA_DIR": Path(app_env["LT_DATA_DIR"]),
-    })
-    with app.app_context():
-        indexes.apply()
-        speaker = users.register("speaker@example.org", PASSWORD, "Speaker", {})
-        app.config["TALK_IDS"] = [talks.create(speaker, f"Talk {n}", "Faults.") for n in range(TALKS)]
-        bake.bake()
-    yield app
-    app.extensions["mongo"].close()
+    """The app as uWSGI runs it, with a few talks (TALK_IDS) and a baked homepage."""
+    with stack_helpers.site(app_env, [f"Talk {n}" for n in range(TALKS)]) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def daemons(settings, app_env, site):
     """uWSGI, nginx and Varnish, running for the module."""
-    stack.render(settings, ORGANIZER)
-    started = []
-    try:
-        for daemon in stack.daemons(settings, app_env).values():
-            started.append(daemon.start())
-        yield {daemon.name: daemon for daemon in started}
-    finally:
-        for daemon in reversed(started):
-            daemon.stop()
+    with stack.running(settings, ORGANIZER, app_env["MONGO_URI"], app_env) as started:
+        yield started
 
 
 def backend_healthy(settings):
     """Whether Varnish's probe finds the app healthy."""
-    rows = subprocess.run(["varnishadm", "-n", str(settings.varnish_dir), "backend.list"], capture_output=True,
-                          text=True, timeout=10, check=True).stdout.splitlines()[1:]
-    return all(row.split()[3] == "healthy" for row in rows if row.strip())
+    return all(state == "healthy" for state in backend_health(settings).values())
 
 
 def workers(master):
@@ -248,13 +193,15 @@ def consistent(site):
         return tally(fix=False) == []
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_the_database_killed_mid_load(settings, database, site, daemons):
     pids = {name: daemon.pid for name, daemon in daemons.items()}
     talk_ids = site.config["TALK_IDS"]
     voters = [Voter(settings.port).register() for _ in range(8)]
     prober = Voter(settings.port).register()
     prober.close()
-    assert call(settings.port, "GET", "/")[0] == 200
+    assert call(settings.port, "GET", "/").status == 200
     # Each voter stops at its first failure, as a person told to try again in a moment would: so
     # most (voter, talk) pairs end on a success, and the check below has something to hold to.
     with Load(voters, talk_ids, until_failure=True):
@@ -262,15 +209,14 @@ def test_the_database_killed_mid_load(settings, database, site, daemons):
         database.server.process.send_signal(signal.SIGKILL)
         database.server.stop()
         killed = time.monotonic()
-        status, headers, body = call(settings.port, "POST", "/api/vote/action/", urlencode({"session": talk_ids[0]}),
-                                     {"Content-Type": "application/x-www-form-urlencoded", "Cookie": prober.cookie})
+        vote = post(settings.port, "/api/vote/action/", {"session": talk_ids[0]}, {"Cookie": prober.cookie})
         answered_in = time.monotonic() - killed
         wait_until(lambda: not backend_healthy(settings))
         time.sleep(TTL)  # the homepage is now past its TTL: only grace can serve it
-        page_status, page_headers, _ = call(settings.port, "GET", "/")
-    assert (status, headers["Content-Type"], json.loads(body)["success"]) == (503, "application/json", False)
+        page = call(settings.port, "GET", "/")
+    assert (vote.status, vote.headers["Content-Type"], vote.json["success"]) == (503, "application/json", False)
     assert answered_in < 3
-    assert (page_status, page_headers["X-Cache"]) == (200, "HIT") and int(page_headers["Age"]) >= TTL
+    assert (page.status, page.headers["X-Cache"]) == (200, "HIT") and int(page.headers["Age"]) >= TTL
     assert [voter.failures for voter in voters] == [1] * len(voters)
 
     database.server = EmbeddedMongo(database.server.data_dir, database.server.port).start()
@@ -284,6 +230,8 @@ def test_the_database_killed_mid_load(settings, database, site, daemons):
     assert consistent(site)
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_a_worker_killed_mid_request(settings, site, daemons):
     master = daemons["uwsgi"].pid
     voters = [Voter(settings.port).register() for _ in range(8)]
@@ -299,6 +247,8 @@ def test_a_worker_killed_mid_request(settings, site, daemons):
     assert consistent(site)
 
 
+@pytest.mark.daemons
+@pytest.mark.alone
 def test_200_voters_at_once(settings, site, daemons):
     talk_ids = site.config["TALK_IDS"]
     with ThreadPoolExecutor(max_workers=200) as pool:

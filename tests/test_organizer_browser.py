@@ -9,6 +9,8 @@ from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_dashboard_browser import ARTIFACTS
 
+pytestmark = pytest.mark.browser
+
 TITLES = ("Clear winner", "Tied B", "Tied C", "Last")
 
 

@@ -12,6 +12,8 @@ from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_dashboard_browser import ARTIFACTS
 
+pytestmark = pytest.mark.browser
+
 RING = "203.0.113.9"
 GUIDE = ARTIFACTS.parent / "docs" / "organizers.md"
 

@@ -2,69 +2,33 @@
 import base64
 import dataclasses
 import grp
-import http.client
 import http.server
 import json
 import os
 import pwd
-import shutil
 import socket
 import stat
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 
-from app import create_app
 from app.db import make_client
 from app.headers import SECURITY_HEADERS
 from app.homepage import bake
 from app.runtime import rundir, stack
 from app.runtime.embedded import free_port
-from app.store import indexes, talks, users
+from app.store import talks, users
 
+from . import stack_helpers
 from .helpers import listening_tcp_sockets, open_sockets, require
+from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, varnishadm, wait_until
 
-# What rendering the confs reads of the app's settings. No characters that URL-encoding would change, so
-# that a logged query string would be found.
-ORGANIZER = SimpleNamespace(DASHBOARD_USER="organizer", DASHBOARD_PASSWORD="stack-organizer-secret",
-                            PURGE_SECRET="stack-purge-secret-0123456789abcdef")
-PASSWORD = "stack-password-1"
-TTL = 2  # seconds the test stack keeps the homepage fresh, so that grace shows quickly
 PROBES = 3  # logins with unknown emails per address before 429: how the tests see which address the app sees
-
-
-class Reply(SimpleNamespace):
-    """A reply: status, headers (a dict) and body."""
-
-    @property
-    def json(self):
-        """The body as JSON."""
-        return json.loads(self.body)
-
-
-def call(port, method, path, body=None, headers=None, source="127.0.0.1"):
-    """One HTTP request to a layer on loopback, from the given source address."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        return Reply(status=response.status, headers=dict(response.getheaders()), body=response.read())
-    finally:
-        connection.close()
-
-
-def post(port, path, fields, headers=None):
-    """A form POST, as site.js sends it."""
-    return call(port, "POST", path, urlencode(fields),
-                {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
 
 def uwsgi_packet(path, variables):
@@ -84,14 +48,6 @@ def basic_auth(user, password):
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def wait_until(check, timeout=15):
-    """Poll until check() is true; fail after the timeout."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def log_count(daemon, text):
     """How many lines of a daemon's log hold this text."""
     return sum(text in line for line in daemon.log.read_text().splitlines())
@@ -106,44 +62,24 @@ def settled_log_count(daemon, text, at_least):
 
 @pytest.fixture(scope="session")
 def settings():
-    """Settings for a stack on free loopback ports, in a temp dir Varnish's own user can read."""
-    require("nginx", "varnishd", "varnishadm", "varnishlog", "openssl")
-    run = Path(tempfile.mkdtemp(prefix="lt-stack-"))  # not pytest's: its 0700 parents keep Varnish out
-    run.chmod(0o755)
-    yield stack.StackSettings(run_dir=run, www_dir=run / "www", port=free_port(), nginx_port=free_port(),
-                              admin_port=free_port(), cache_ttl=f"{TTL}s")
-    shutil.rmtree(run)
+    """Settings for a stack on free loopback ports."""
+    with stack_helpers.stack_settings("lt-stack-") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
 def app_env(settings, mongo_uri):
-    """The environment uWSGI's app reads: its own database, voting open, this stack's Varnish."""
-    return {
-        "MONGO_URI": mongo_uri, "LT_DB_NAME": f"stack_{uuid.uuid4().hex[:12]}", "LT_PHASE": "voting",
-        "LT_WWW_DIR": str(settings.www_dir), "LT_RUN_DIR": str(settings.run_dir),
-        "LT_DATA_DIR": str(settings.run_dir / "data"),
-        "LT_VARNISH_URL": f"http://127.0.0.1:{settings.port}",
-        "LT_DASHBOARD_USER": ORGANIZER.DASHBOARD_USER, "LT_DASHBOARD_PASSWORD": ORGANIZER.DASHBOARD_PASSWORD,
-        "LT_PURGE_SECRET": ORGANIZER.PURGE_SECRET, "LT_LOGIN_PROBES_PER_IP": str(PROBES),
-    }
+    """The environment uWSGI's app reads, with few login probes per address (PROBES)."""
+    return stack_helpers.app_env(settings, mongo_uri, LT_LOGIN_PROBES_PER_IP=str(PROBES))
 
 
 @pytest.fixture(scope="session")
 def site(app_env):
-    """The app as uWSGI runs it, with one talk and a baked homepage."""
-    app = create_app({
-        "MONGO_URI": app_env["MONGO_URI"], "DB_NAME": app_env["LT_DB_NAME"], "PHASE": "voting",
-        "WWW_DIR": app_env["LT_WWW_DIR"], "VARNISH_URL": app_env["LT_VARNISH_URL"],
-        "PURGE_SECRET": ORGANIZER.PURGE_SECRET,
-    })
-    with app.app_context():
-        indexes.apply()
-        speaker = users.register("speaker@example.org", PASSWORD, "Grace Hopper", {})
-        app.config["TALK_ID"] = talks.create(speaker, "Caching in five minutes", "Grace, TTLs and purges.")
-        bake.bake()
-    yield app
-    app.extensions["mongo"].drop_database(app.config["DB_NAME"])
-    app.extensions["mongo"].close()
+    """The app as uWSGI runs it, with one talk (TALK_ID) and a baked homepage."""
+    with stack_helpers.site(app_env, ["Caching in five minutes"]) as app:
+        app.config["TALK_ID"] = app.config["TALK_IDS"][0]
+        yield app
+        app.extensions["mongo"].drop_database(app.config["DB_NAME"])
 
 
 @pytest.fixture(scope="session")
@@ -154,9 +90,8 @@ def daemons(settings, app_env, site):
 
 
 def _running(daemon):
-    daemon.start()
-    yield daemon
-    daemon.stop()
+    with daemon:
+        yield daemon
 
 
 @pytest.fixture(scope="session")
@@ -183,19 +118,7 @@ def voter(settings, varnish):
     reply = post(settings.port, "/api/user/action/",
                  {"email": f"{uuid.uuid4().hex[:8]}@example.org", "password": PASSWORD, "name": "Ada"})
     assert reply.status == 200, reply.body
-    return {**reply.json, "cookie": reply.headers["Set-Cookie"].split(";", 1)[0]}
-
-
-def varnishadm(settings, *words):
-    """A varnishadm command's output."""
-    return subprocess.run(["varnishadm", "-n", str(settings.varnish_dir), *words], capture_output=True, text=True,
-                          timeout=10, check=True).stdout
-
-
-def backend_health(settings):
-    """Each backend's health as Varnish's probe sees it: {"boot.app1": "healthy", ...}."""
-    rows = varnishadm(settings, "backend.list").splitlines()[1:]
-    return {row.split()[0]: row.split()[3] for row in rows if row.strip()}
+    return {**reply.json, "cookie": f"lt_user={reply.cookies['lt_user']}"}
 
 
 def get(settings, path, **options):
@@ -215,6 +138,7 @@ def probe(port, source, forged=None):
     return call(port, "POST", "/api/user/action/", fields, headers, source=source).status
 
 
+@pytest.mark.daemons
 def test_homepage_is_a_miss_then_a_hit(settings, varnish):
     purge(settings, "PURGE", "/")
     first, second = get(settings, "/"), get(settings, "/?_=1700000000000")  # the cache-buster is ignored
@@ -222,6 +146,7 @@ def test_homepage_is_a_miss_then_a_hit(settings, varnish):
     assert (second.status, second.headers["X-Cache"], second.headers["X-Cache-Hits"]) == (200, "HIT", "1")
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
 def test_purge_with_the_secret_makes_the_next_request_a_miss(settings, varnish, method):
     get(settings, "/")
@@ -229,6 +154,7 @@ def test_purge_with_the_secret_makes_the_next_request_a_miss(settings, varnish, 
     assert get(settings, "/").headers["X-Cache"] == "MISS"
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
 @pytest.mark.parametrize(("secret", "source"), [
     (ORGANIZER.PURGE_SECRET, "127.0.0.2"),  # outside the ACL, even with the secret
@@ -241,6 +167,7 @@ def test_purge_without_the_secret_or_from_outside_the_acl_is_refused(settings, v
     assert get(settings, "/").headers["X-Cache"] == "HIT"
 
 
+@pytest.mark.daemons
 def test_votes_through_varnish_always_reach_the_app(settings, varnish, site, voter, uwsgi):
     talk = site.config["TALK_ID"]
     posted = [post(settings.port, "/api/vote/action/", {"session": talk}, {"Cookie": voter["cookie"]}) for _ in range(2)]
@@ -252,6 +179,7 @@ def test_votes_through_varnish_always_reach_the_app(settings, varnish, site, vot
     assert {r.headers["X-Cache"] for r in replies} == {"MISS"}
 
 
+@pytest.mark.daemons
 def test_votes_from_own_origin_pass_and_from_another_site_are_refused(settings, varnish, site, voter):
     # The app compares Origin and Referer with the Host, port and all, that Varnish and nginx pass on.
     talk, own = site.config["TALK_ID"], f"http://127.0.0.1:{settings.port}"
@@ -264,6 +192,7 @@ def test_votes_from_own_origin_pass_and_from_another_site_are_refused(settings, 
     assert [(r.status, r.json.get("votes")) for r in (posted, undone)] == [(200, 1), (200, 0)], posted.body
 
 
+@pytest.mark.daemons
 def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish, uwsgi, voter):
     purge(settings, "BAN", "^/api/session/")
     before = log_count(uwsgi, "GET /api/session/ 200")
@@ -274,6 +203,7 @@ def test_polls_of_the_talk_list_reach_the_app_once_per_second(settings, varnish,
     assert first.body == second.body
 
 
+@pytest.mark.daemons
 def test_a_foreign_host_header_cannot_poison_what_others_get(settings, varnish):
     # nginx redirects the directory /assets to /assets/; an absolute redirect would name the Host
     # the request claimed, and Varnish would serve it to everyone.
@@ -284,6 +214,7 @@ def test_a_foreign_host_header_cannot_poison_what_others_get(settings, varnish):
     assert (poisoned.status, poisoned.headers["Location"]) == (301, "/assets/")
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("path", [
     "/x/../api/vote/action/?{query}", "/./api/vote/action/?{query}", "//api/vote/action/?{query}",
     "/api/vote/./action/?{query}", "/x/%2e%2e/api/vote/action/?{query}", "/x/.%2E/api/vote/action/?{query}",
@@ -298,12 +229,14 @@ def test_paths_nginx_reads_differently_are_refused(settings, varnish, site, vote
     assert "path" in replies[0].json["text"]
 
 
+@pytest.mark.daemons
 def test_an_absolute_form_url_is_routed_as_the_path_it_names(settings, varnish, site, voter):
     query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
     replies = [get(settings, f"http://evil.example/api/vote/action/?{query}") for _ in range(2)]
     assert [(r.status, r.json["success"], r.headers["X-Cache"]) for r in replies] == [(200, True, "MISS")] * 2
 
 
+@pytest.mark.daemons
 def test_api_replies_are_never_stored_without_asking(settings, nginx, site, voter):
     # Were a path to slip past Varnish's routing, the app's own answer still forbids storing it.
     query = urlencode({"user": voter["_id"], "session": site.config["TALK_ID"], "vote": 0})
@@ -312,6 +245,7 @@ def test_api_replies_are_never_stored_without_asking(settings, nginx, site, vote
     assert get(settings, "/api/session/").headers["Cache-Control"] == "public, max-age=1"
 
 
+@pytest.mark.daemons
 def test_no_reply_names_the_proxies_or_their_versions(settings, varnish):
     replies = [get(settings, "/"), get(settings, "/api/session/"), get(settings, "/api/health"),
                get(settings, "/x/../"), call(settings.port, "PURGE", "/", source="127.0.0.2")]
@@ -326,6 +260,7 @@ def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, c
     assert call(settings.nginx_port, "GET", "/api/dashboard/", headers=headers).status == status
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize("path", ["/dashboard", "/dashboard/", "/api/dashboard"])
 def test_short_dashboard_addresses_redirect_through_the_stack(settings, varnish, path):
     reply = get(settings, path)
@@ -333,6 +268,7 @@ def test_short_dashboard_addresses_redirect_through_the_stack(settings, varnish,
     assert reply.headers["Location"] == "/api/dashboard/"
 
 
+@pytest.mark.daemons
 def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(settings, nginx):
     def status(password, source):
         return call(settings.nginx_port, "GET", "/api/dashboard/", headers=basic_auth("organizer", password),
@@ -346,6 +282,7 @@ def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(setting
     assert call(settings.nginx_port, "GET", refusals, headers=basic_auth("organizer", ORGANIZER.DASHBOARD_PASSWORD),
                 source="127.0.0.68").status == 404
 
+@pytest.mark.daemons
 def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, nginx):
     page = call(settings.nginx_port, "GET", "/", headers={"Accept-Encoding": "gzip"})
     asset = next((settings.www_dir / "assets").glob("*.js")).name
@@ -359,6 +296,7 @@ def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, ngi
         assert {name: reply.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize(("method", "path", "body", "headers", "status"), [
     ("POST", "/api/user/action/", "name=" + "x" * 100_000, {}, 413),
     ("POST", "/api/dashboard/phase", "phase=" + "x" * 100_000, {}, 413),
@@ -375,6 +313,7 @@ def test_nginx_refusals_under_the_api_are_its_json_errors(settings, nginx, metho
 
 
 # A uwsgi packet may name code for uWSGI to load as another app; each of these would run the payload.
+@pytest.mark.daemons
 @pytest.mark.parametrize("asks", [
     {"UWSGI_FILE": "exec://touch {marker}"},
     {"UWSGI_FILE": "{folder}/{module}.py"},
@@ -396,6 +335,7 @@ def test_a_uwsgi_packet_cannot_make_uwsgi_load_code(settings, nginx, uwsgi, tmp_
     assert call(settings.nginx_port, "GET", "/api/health").status == 200
 
 
+@pytest.mark.daemons
 def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
     assert not open_sockets(uwsgi.pid) & listening_tcp_sockets().keys()
     assert stat.S_ISSOCK(settings.uwsgi_socket.stat().st_mode)
@@ -403,6 +343,7 @@ def test_uwsgi_listens_only_on_its_unix_socket(settings, uwsgi):
     assert stat.S_IMODE(settings.uwsgi_socket.parent.stat().st_mode) == 0o750
 
 
+@pytest.mark.daemons
 def test_a_rebake_purges_the_homepage(settings, varnish, site):
     get(settings, "/")
     assert get(settings, "/").headers["X-Cache"] == "HIT"
@@ -450,18 +391,21 @@ def forwarder(settings, varnish):
         thread.join()
 
 
+@pytest.mark.daemons
 def test_rate_limits_follow_each_visitor_behind_a_forwarder(forwarder):
-    assert [probe(forwarder, "127.0.0.21") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
+    assert [probe(forwarder, "127.0.0.21") for _ in range(PROBES + 1)] == [401] * PROBES + [429]
     assert probe(forwarder, "127.0.0.21", forged="10.9.9.9") == 429  # what the visitor wrote is not believed
-    assert probe(forwarder, "127.0.0.22") == 404  # another visitor behind the same forwarder
+    assert probe(forwarder, "127.0.0.22") == 401  # another visitor behind the same forwarder
 
 
+@pytest.mark.daemons
 def test_a_forged_x_forwarded_for_does_not_escape_rate_limits(settings, varnish):
-    assert [probe(settings.port, "127.0.0.23") for _ in range(PROBES + 1)] == [404] * PROBES + [429]
+    assert [probe(settings.port, "127.0.0.23") for _ in range(PROBES + 1)] == [401] * PROBES + [429]
     assert probe(settings.port, "127.0.0.23", forged="10.9.9.8") == 429
     assert probe(settings.port, "127.0.0.23", forged="10.9.9.8, 127.0.0.24") == 429
 
 
+@pytest.mark.daemons
 def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, varnish, site):
     get(settings, "/")
     with site.app_context():
@@ -474,6 +418,7 @@ def test_a_pitch_left_for_later_is_baked_by_a_uwsgi_worker_and_purged(settings, 
     wait_until(lambda: b"Baked by a timer" in get(settings, "/").body, timeout=3)
 
 
+@pytest.mark.daemons
 def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
     def backend(state):
         return lambda: backend_health(settings)["boot.app1"] == state
@@ -496,6 +441,7 @@ def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
                 {"Cookie": voter["cookie"]}).status == 200
 
 
+@pytest.mark.daemons
 def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     speaker = {"email": "speaker@example.org", "password": PASSWORD}
     speaker_id = get(settings, "/api/user/action/?" + urlencode(speaker)).json["_id"]  # the legacy GET login
@@ -513,25 +459,24 @@ def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     assert not [(secret, name) for secret in secrets for name, log in logs.items() if secret in log]
 
 
+@pytest.mark.daemons
 def test_varnish_balances_over_two_app_servers(settings, varnish, app_env):
     first = f"127.0.0.1:{settings.nginx_port}"
     second = dataclasses.replace(settings, run_dir=settings.run_dir / "second", nginx_port=free_port())
     second = dataclasses.replace(second, backends=(first, f"127.0.0.1:{second.nginx_port}"))
     stack.render(second, ORGANIZER)
     servers = stack.daemons(second, app_env)
-    started = [servers["uwsgi"].start(), servers["nginx"].start()]
-    try:
+    with servers["uwsgi"], servers["nginx"]:
         varnishadm(settings, "vcl.load", "two", str(second.run_dir / "varnish.vcl"))
         varnishadm(settings, "vcl.use", "two")
-        wait_until(lambda: [backend_health(settings)[f"two.app{n}"] for n in (1, 2)] == ["healthy"] * 2)
-        for _ in range(6):
-            get(settings, "/api/vote/action/")  # passed to an app server: 401 without a user
-        assert settled_log_count(servers["uwsgi"], "GET /api/vote/action/ 401", 3) == 3
-    finally:
-        varnishadm(settings, "vcl.use", "boot")
-        varnishadm(settings, "vcl.discard", "two")
-        for daemon in reversed(started):
-            daemon.stop()
+        try:
+            wait_until(lambda: [backend_health(settings)[f"two.app{n}"] for n in (1, 2)] == ["healthy"] * 2)
+            for _ in range(6):
+                get(settings, "/api/vote/action/")  # passed to an app server: 401 without a user
+            assert settled_log_count(servers["uwsgi"], "GET /api/vote/action/ 401", 3) == 3
+        finally:
+            varnishadm(settings, "vcl.use", "boot")
+            varnishadm(settings, "vcl.discard", "two")
 
 
 def test_systemd_units_verify(tmp_path):
