@@ -9,7 +9,8 @@ def axe_violations(page, scheme=None):
     """axe's violations on the page as it stands, as "rule-id: target, ..." strings.
     scheme ("light"/"dark") emulates the visitor's colour preference first."""
     if scheme:
-        page.emulate_media(color_scheme=scheme)
+        # Reduced motion too: buttons fade their colours over 0.15 s, and axe must judge the settled ones.
+        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     # Evaluated over the DevTools protocol, so the page's CSP (no inline script) does not block it.
     page.evaluate(AXE)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from app.organizers.pseudonyms import account_token
+
 from .helpers import error_text
 
 ORGANIZER = ("organizer", "organizer")
@@ -110,10 +112,13 @@ def test_without_a_tie_the_top_n_is_accepted_at_once(app, client, db, close_race
     assert accepted_titles(db) == ["Clear winner"]
 
 
-def test_quarantined_votes_do_not_count_toward_the_top_n(client, db, close_race, csrf_token):
+def test_quarantined_votes_do_not_count_toward_the_top_n(app, client, db, close_race, csrf_token):
     _, voters = close_race
-    client.post("/api/dashboard/accounts/quarantine", auth=ORGANIZER, headers=HTML,
-                data={"csrf_token": csrf_token, "user": voters[2]["_id"]})  # the only voter of the winner alone
+    with app.app_context():  # the honest-voting page names accounts by token, never by id
+        account = account_token(voters[2]["_id"])  # the only voter of the winner alone
+    quarantined = client.post("/api/dashboard/accounts/quarantine", auth=ORGANIZER, headers=HTML,
+                              data={"csrf_token": csrf_token, "account": account})
+    assert quarantined.status_code == 303
     page, _ = preview(client)
     assert "0 talks will be accepted" in page
     assert "Tie across the line: 3 talks have 2 votes for 2 places" in page

@@ -845,7 +845,9 @@
         : { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
       const minutes = Math.round((date - now) / 6e4);
       const hours = Math.floor(minutes / 60);
-      const countdown = minutes > 0 && minutes < 24 * 60 ? ` (in ${hours ? `${hours} h ` : ""}${minutes % 60} min)` : "";
+      // No template literal inside another: the bake's minifier (rjsmin) would squeeze the inner one's spaces.
+      const hoursPart = hours ? hours + " h " : "";
+      const countdown = minutes > 0 && minutes < 24 * 60 ? ` (in ${hoursPart}${minutes % 60} min)` : "";
       time.textContent = text + countdown;
       time.title = date.toString();
     }
