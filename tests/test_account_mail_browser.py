@@ -14,7 +14,8 @@ from app.runtime import embedded
 from tests.a11y import axe_violations
 from tests.conftest import Inbox
 from tests.helpers import require
-from tests.test_browser import Site, card, log_in, open_login, open_page, screenshot  # noqa: F401 (open_page is a fixture)
+from tests.test_browser import open_page  # noqa: F401 (a fixture)
+from tests.test_browser import Site, card, log_in, open_login, register_in_form, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
 
@@ -71,14 +72,8 @@ def test_register_then_the_mailed_link_lets_them_vote(site, inbox, open_page):
     talk = site.pitch(confirmed(site, inbox), title=f"Compilers {uuid.uuid4().hex[:4]}")
     site.phase("voting")
     page = open_page()
-    open_login(page)
-    page.click("#account-switch")
     address = f"{uuid.uuid4().hex[:10]}@example.org"
-    page.fill("#account-name", "Katherine Johnson")
-    page.fill("#account-email", address)
-    page.fill("#account-password", "orbital mechanics")
-    page.click("#account-submit")
-    expect(page.locator("#me-name")).to_have_text("Katherine Johnson")
+    register_in_form(page, "Katherine Johnson", address, "orbital mechanics")
     expect(page.locator("#verify-pending")).to_contain_text("Check your inbox")
     assert_accessible(page)
     screenshot(page, "account-mail-confirm-pending")

@@ -152,6 +152,17 @@ def log_in(page, user):
     expect(page.locator("#me-name")).to_have_text(user["name"])
 
 
+def register_in_form(page, name, email, password):
+    """Create an account through the form, as a new visitor does, and wait until the page names them."""
+    open_login(page)
+    page.click("#account-switch")
+    page.fill("#account-name", name)
+    page.fill("#account-email", email)
+    page.fill("#account-password", password)
+    page.click("#account-submit")
+    expect(page.locator("#me-name")).to_have_text(name)
+
+
 def card(page, talk_id):
     """A talk's card on the page."""
     return page.locator(f'li.talk[data-id="{talk_id}"]')
@@ -179,14 +190,8 @@ def test_register_log_in_and_pitch(site, open_page):
     page = open_page()
     expect(page.locator("#login-open")).to_have_text("Log in to pitch")
     expect(page.locator("#pitch")).to_be_hidden()
-    open_login(page)
-    page.click("#account-switch")
     email = f"{uuid.uuid4().hex[:10]}@example.org"
-    page.fill("#account-name", "Katherine Johnson")
-    page.fill("#account-email", email)
-    page.fill("#account-password", "orbital mechanics")
-    page.click("#account-submit")
-    expect(page.locator("#me-name")).to_have_text("Katherine Johnson")
+    register_in_form(page, "Katherine Johnson", email, "orbital mechanics")
     # The browser's random id reaches the account, so organizers can spot one browser's many accounts.
     with MongoClient(embedded.running_uri(site.data_dir)) as client:
         signup = client["lightning_talks"].users.find_one({"email": email})["signup"]
