@@ -11,8 +11,8 @@ from app.store import indexes
 
 FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
           "fingerprint", "logout", "digest", "tied", "talk", "direction", "intent", "date", "time", "place",
-          "accepted_subject", "accepted_body", "declined_subject", "declined_body"]
-ROUTES = ["/api/user/action/", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
+          "accepted_subject", "accepted_body", "declined_subject", "declined_body", "action", "token"]
+ROUTES = ["/api/user/action/", "/api/user/me", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
           "/api/dashboard/phase", "/api/dashboard/phase/confirm", "/api/dashboard/accept-top", "/api/dashboard/event",
           "/api/dashboard/speakers/wording", "/api/dashboard/programme/move"]
 
@@ -41,8 +41,10 @@ def world(mongo_uri, tmp_path_factory):
 
 
 def real_ids(user_id, talk_id):
-    """Sometimes a valid id, so the fuzz reaches past validation into the data layer."""
-    return st.sampled_from([user_id, talk_id, str(uuid.uuid4()), "f@example.org", "fuzz-password", "1", "0"])
+    """Sometimes a valid id or action, so the fuzz reaches past validation into the data layer: the speakers'
+    update and withdraw, and the account-mail actions, included."""
+    return st.sampled_from([user_id, talk_id, str(uuid.uuid4()), "f@example.org", "fuzz-password", "1", "0",
+                            "update", "withdraw", "verify", "resend", "forgot", "reset", "login"])
 
 
 @pytest.mark.slow
