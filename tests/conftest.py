@@ -4,6 +4,7 @@ import re
 import threading
 import uuid
 
+import jinja2
 import mongomock
 import pytest
 from aiosmtpd.controller import Controller
@@ -29,8 +30,14 @@ ORGANIZER = ("organizer", "organizer")
 LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
 def pytest_collection_modifyitems(config, items):
-    """In an xdist worker, order the tests longest first (the order the controller hands files out in)."""
+    """Mark every test that opens a Playwright page `browser`, so that no file can forget to (and slip
+    Chromium into `--fast`). In an xdist worker, order the tests longest first (the order the controller
+    hands files out in)."""
+    for item in items:
+        if "browser_name" in item.fixturenames:  # what every Playwright fixture (page, context...) stands on
+            item.add_marker(pytest.mark.browser)
     if hasattr(config, "workerinput"):  # a run in one process keeps the files' order: quick failures come first
         items.sort(key=_rank)
 
@@ -42,9 +49,35 @@ def _rank(item):
 
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory):
-    """A real nx-27017 wire-protocol server for the whole run."""
-    with EmbeddedMongo(tmp_path_factory.mktemp("mongo")) as server:
+    """A real nx-27017 wire-protocol server for the whole run, its databases in memory."""
+    with EmbeddedMongo(tmp_path_factory.mktemp("mongo"), in_memory=True) as server:
         yield server.uri
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates shared by every app a test process builds: each app has its own Jinja environment,
+    and compiling the same templates again for each of hundreds of apps took a seventh of the quick tests' time.
+    Jinja checks each template's source against what it compiled, so an edited template compiles afresh."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
+def built_app(config, client=None):
+    """The app for a test: its files under the test's own directories, its templates compiled once per process."""
+    app = create_app(config, client=client)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    return app
 
 
 @pytest.fixture
@@ -54,7 +87,7 @@ def make_app(tmp_path):
 
     def make_app(**config):
         # Re-baking at once after each pitch (no timer thread outliving the test); test_bake tests the interval.
-        app = create_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0, **config})
+        app = built_app({"WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data", "REBAKE_INTERVAL": 0, **config})
         made.append(app)
         return app
     yield make_app
@@ -75,9 +108,8 @@ def app(make_app, mongo_uri):
 @pytest.fixture
 def mock_app(tmp_path):
     """The app on mongomock, for fast single-threaded unit tests."""
-    app = create_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data",
-                      "REBAKE_INTERVAL": 0},
-                     client=mongomock.MongoClient())
+    app = built_app({"DB_NAME": "unit", "WWW_DIR": tmp_path / "www", "DATA_DIR": tmp_path / "data",
+                    "REBAKE_INTERVAL": 0}, client=mongomock.MongoClient())
     with app.app_context():
         indexes.apply()
     return app
@@ -98,23 +130,30 @@ def db(app):
 class Inbox:
     """An aiosmtpd handler that keeps every message it is given, as (recipients, raw message)."""
 
-    def __init__(self):
-        self.messages = []
+    def __init__(self, port):
+        self.port, self.messages = port, []
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
         return "250 OK"
 
 
-@pytest.fixture
-def inbox(app):
-    """A local SMTP server the app sends through, plain on loopback."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A local SMTP server, plain on loopback, for the whole run (starting one per test cost 0.1 s each): its Inbox."""
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS="none", MAIL_FROM="talks@example.org")
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def inbox(app, smtp_server):
+    """The SMTP server the app sends through, its inbox emptied for this test."""
+    smtp_server.messages.clear()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_TLS="none", MAIL_FROM="talks@example.org")
+    return smtp_server
 
 
 @pytest.fixture
@@ -180,7 +219,8 @@ def serve_http():
 
     def serve_http(app, request_handler=None):
         server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        # Polled often, so that shutting it down takes milliseconds, not the default half second.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
         servers.append((server, thread))
         return f"http://127.0.0.1:{server.server_port}"

@@ -7,28 +7,20 @@ import time
 import uuid
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from app.runtime import embedded
 from tests.a11y import axe_violations
-from tests.conftest import Inbox
 from tests.helpers import require
-from tests.test_browser import open_page  # noqa: F401 (a fixture)
-from tests.test_browser import Site, card, log_in, open_login, register_in_form, screenshot
+from tests.test_browser import Site, card, log_in, open_login, open_page, register_in_form, screenshot  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
 
 
 @pytest.fixture(scope="module")
-def inbox():
-    """An SMTP server on loopback that keeps what the site sends."""
-    inbox, port = Inbox(), embedded.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    yield inbox
-    controller.stop()
+def inbox(smtp_server):
+    """The run's SMTP server on loopback, which keeps what the site sends; emptied for this file."""
+    smtp_server.messages.clear()
+    return smtp_server
 
 
 @pytest.fixture(scope="module")

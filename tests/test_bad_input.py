@@ -123,7 +123,7 @@ def test_unknown_route_and_method_are_json(client):
 
 
 def test_database_down_is_a_quick_503(make_app):
-    dead = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/", DB_TIMEOUT_MS=1000, PHASE="voting")
+    dead = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/", DB_TIMEOUT_MS=300, PHASE="voting")
     client = dead.test_client()
     for method, url, data in [
         ("get", "/api/health", None),

@@ -269,10 +269,10 @@ def test_200_voters_at_once(settings, site, daemons):
 
 
 def test_requests_fail_at_once_while_the_database_is_known_down(make_app):
-    client = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/", DB_TIMEOUT_MS=1000).test_client()
+    client = make_app(MONGO_URI=f"mongodb://127.0.0.1:{free_port()}/", DB_TIMEOUT_MS=300).test_client()
     timings = []
     for _ in range(2):
         started = time.monotonic()
         assert client.get("/api/health").status_code == 503
         timings.append(time.monotonic() - started)
-    assert timings[0] >= 0.9 and timings[1] < 0.1  # the first waited for the server; the second knew
+    assert timings[0] >= 0.25 and timings[1] < 0.1  # the first waited for the server; the second knew

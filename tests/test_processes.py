@@ -86,6 +86,7 @@ def owner(pid):
     return pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
 
 
+@pytest.mark.slow  # real processes, restarted and reloaded: seconds
 def test_the_supervisor_runs_units_as_their_user_restarts_them_and_reloads_them(run_dir):
     first = service_pid(run_dir)
     assert owner(first) == "www-data"

@@ -254,6 +254,7 @@ def test_no_reply_names_the_proxies_or_their_versions(settings, varnish):
         assert reply.headers["Server"] in ("nginx", "Varnish")  # no version
 
 
+@pytest.mark.daemons
 @pytest.mark.parametrize(("credentials", "status"), [(None, 401), (("organizer", "wrong"), 401), (("organizer", ORGANIZER.DASHBOARD_PASSWORD), 200)])
 def test_dashboard_needs_the_organizer_password_through_nginx(settings, nginx, credentials, status):
     headers = basic_auth(*credentials) if credentials else {}

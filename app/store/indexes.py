@@ -1,5 +1,5 @@
 """Every index the queries need, declared once and applied idempotently by deploy and serve."""
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from ..db import get_db
 
@@ -42,6 +42,6 @@ def apply():
     db = get_db()
     created = []
     for collection, specs in INDEXES.items():
-        for keys, options in specs:
-            created.append(f"{collection}.{db[collection].create_index(keys, **options)}")
+        names = db[collection].create_indexes([IndexModel(keys, **options) for keys, options in specs])
+        created.extend(f"{collection}.{name}" for name in names)
     return created
