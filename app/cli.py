@@ -11,7 +11,7 @@ import click
 
 from . import backup, create_app, demo
 from .config import PHASES, Config
-from .counts.ledger import tally
+from .counts.ledger import rekey_old_votes, tally
 from .homepage import bake as baking
 from .homepage import varnish as varnish_client
 from .organizers import fraud, moderation
@@ -40,11 +40,20 @@ def main():
     """Lightning talks: pitch five-minute talks and vote on them."""
 
 
+def _upgrade_database():
+    """Create any missing index and move votes stored under older _ids (idempotent); the indexes' names."""
+    created = indexes.apply()
+    moved = rekey_old_votes()
+    if moved:
+        click.echo(f"moved {moved} votes to the _ids this version finds them by")
+    return created
+
+
 @main.command("indexes")
 def apply_indexes():
-    """Create any missing index (idempotent)."""
+    """Create any missing index, and bring older data up to date (idempotent)."""
     with app_context(offline=True):
-        for name in indexes.apply():
+        for name in _upgrade_database():
             click.echo(f"index {name}")
 
 
@@ -89,7 +98,7 @@ def fake_data(n_users, n_talks, n_votes, seed, force):
             if not force:
                 raise click.ClickException("the database already has data; add --force to wipe it")
             maintenance.wipe()
-        indexes.apply()
+        _upgrade_database()
         made = _load_demo(n_users, n_talks, n_votes, seed)
         baking.rebake()
     click.echo("loaded {} users, {} talks, {} votes (demo password: {})".format(*made, demo.DEMO_PASSWORD))
@@ -145,7 +154,7 @@ def bake():
 
 def _ready_site(empty):
     """Indexes, demo data in an empty database (unless `empty`), and a fresh bake: what a served site needs first."""
-    indexes.apply()
+    _upgrade_database()
     if not empty and demo.is_empty():
         _load_demo(60, 18, 400)
     baking.bake()
@@ -277,7 +286,7 @@ def restore_command(source, force):
             counts = backup.load(text, force)
         except backup.RestoreError as exc:
             raise click.ClickException(str(exc)) from None
-        indexes.apply()
+        _upgrade_database()
         baking.rebake()
     click.echo("restored " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 

@@ -88,7 +88,7 @@ def make(n_users, n_talks, n_votes, seed=None):
     while len(pairs) < n_votes:
         pairs.add((rng.randrange(n_users), rng.choices(range(n_talks), cum_weights=cum_weights)[0]))
     vote_docs = [{
-        "_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "_id": votes.vote_id(user_docs[u]["_id"], talk_docs[t]["_id"]),
         "user": user_docs[u]["_id"], "session": talk_docs[t]["_id"],
         "created_at": _at(start + timedelta(days=2), rng, 20), "signals": user_docs[u]["signup"],
     } for u, t in sorted(pairs)]

@@ -61,7 +61,7 @@ def test_a_half_applied_vote_is_recounted_on_the_next_request(app, client, set_p
 @pytest.mark.parametrize("want", [True, False, None])
 def test_a_failed_cast_leaves_its_talk_to_recount(app, talk, voter, count_fails, want):
     if want is not True:
-        votes.insert_many([{"_id": "v", "user": voter["_id"], "session": talk, "counted": True}])
+        votes.insert_many([{"_id": votes.vote_id(voter["_id"], talk), "user": voter["_id"], "session": talk, "counted": True}])
         talks.set_count_if(talk, None, 1)
     with pytest.raises(AutoReconnect):
         ledger.cast(voter, talk, want, SIGNALS)

@@ -1,8 +1,12 @@
 """/api/vote/action/: toggling and setting votes while voting is open."""
+import uuid
+from datetime import datetime, timezone
+
 import pytest
 from pymongo import MongoClient, monitoring
 
 from app import create_app
+from app.counts.ledger import rekey_old_votes
 
 VOTE = "/api/vote/action/"
 
@@ -130,3 +134,18 @@ def test_a_vote_takes_at_most_three_database_commands(client, counted_client, re
         reply = counted.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": want})
         assert reply.json["success"] is True
         assert len(counter.names) <= 3, counter.names
+
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_votes_stored_by_an_older_version_are_moved_and_can_be_taken_back(app, client, db, voter_and_talk, counted):
+    voter, talk = voter_and_talk
+    # As versions before derived vote _ids stored it: a random _id, and the talk's count moved with it.
+    db.votes.insert_one({"_id": str(uuid.uuid4()), "user": voter["_id"], "session": talk,
+                         "created_at": datetime.now(timezone.utc), "signals": {}, "counted": counted})
+    db.sessions.update_one({"_id": talk}, {"$inc": {"votes": int(counted)}})
+    with app.app_context():
+        assert (rekey_old_votes(), rekey_old_votes()) == (1, 0)
+    fields = {"user": voter["_id"], "session": talk}
+    assert db.votes.find_one(fields, {"_id": 0, "counted": 1}) == {"counted": counted}  # moved, not lost
+    assert client.post(VOTE, data={**fields, "vote": "0"}).json == {"success": True, "action": "delete vote", "votes": 0}
+    assert db.votes.count_documents({}) == 0

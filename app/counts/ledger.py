@@ -120,12 +120,11 @@ def cast(user, talk_id, want=None, signals=None):
     """Set (want=True/False) or toggle (want=None) the user's vote on a shown talk: (voted, the talk's count), or
     None if there is no such talk to vote on. A quarantined user's vote is kept but not counted.
 
-    Two commands: the vote document, then the count (which also checks the talk, so a vote for no
-    talk is taken back); a toggle that finds a vote to remove takes one more."""
+    Two commands: the vote document (by its _id), then the count (which also checks the talk, so a vote
+    for no talk is taken back); a toggle that finds a vote to remove takes one more."""
     counted = not user.get("quarantined")
     with _writing(talk_id):
-        # A toggle tries adding first, and whether it added one says which way to go: the embedded
-        # server answers a duplicate insert from its index, but a delete that matches nothing by scanning.
+        # A toggle tries adding first, and whether it added one says which way to go.
         if want is not False:
             added = votes.add(user["_id"], talk_id, signals or {}, counted)
             if added or want is True:
@@ -150,6 +149,18 @@ def set_counted(user_ids, counted):
                 talks.move_count(vote["session"], 1 if counted else -1, shown_only=False)
                 flipped += 1
     return flipped
+
+
+def rekey_old_votes():
+    """Move votes stored before their _id followed from voter and talk to that _id (once, on upgrade); how many.
+    Each move is a delete and an insert under its talk's file, so a crash between them is recounted; a
+    talk its voter voted for again meanwhile is recounted too."""
+    moved = votes.under_old_ids()
+    for vote in moved:
+        with _writing(vote["session"]):
+            if not votes.rekey(vote):
+                _note(vote["session"])
+    return len(moved)
 
 
 def _drift(stored, actual):

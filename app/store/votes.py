@@ -12,13 +12,21 @@ from . import one_of
 
 # Votes stored before quarantine existed have no `counted` field, and count.
 COUNTED = {"counted": {"$ne": False}}
+# A vote's _id follows from its voter and talk, so that taking a vote back is a delete by _id: the
+# embedded server answers a delete by other fields that matches nothing by scanning every vote.
+_IDS = uuid.UUID("5b0e8a3c-1f6d-4c2e-9a7b-2d4f6e8a0c1b")
+
+
+def vote_id(user_id, talk_id):
+    """The _id of this user's vote for this talk."""
+    return str(uuid.uuid5(_IDS, f"{user_id} {talk_id}"))
 
 
 def add(user_id, talk_id, signals, counted):
-    """Insert the vote; the unique index makes a concurrent duplicate a no-op. True if added."""
+    """Insert the vote; its _id (and the unique index) makes a concurrent duplicate a no-op. True if added."""
     try:
         get_db().votes.insert_one({
-            "_id": str(uuid.uuid4()),
+            "_id": vote_id(user_id, talk_id),
             "user": user_id,
             "session": talk_id,
             "created_at": datetime.now(timezone.utc),
@@ -32,7 +40,26 @@ def add(user_id, talk_id, signals, counted):
 
 def remove(user_id, talk_id):
     """Delete the vote if there is one; return it whole (so it can be put back), or None."""
-    return get_db().votes.find_one_and_delete({"user": user_id, "session": talk_id})
+    return get_db().votes.find_one_and_delete({"_id": vote_id(user_id, talk_id)})
+
+
+def under_old_ids():
+    """The votes stored before their _id followed from voter and talk: [{_id, user, session}]."""
+    return [vote for vote in get_db().votes.find({}, {"user": 1, "session": 1})
+            if vote["_id"] != vote_id(vote["user"], vote["session"])]
+
+
+def rekey(vote):
+    """Store a vote again under the _id its voter and talk give. False if the voter voted for the talk
+    again between its delete and its insert (the unique index allows one of the two), so that it counts once."""
+    old = get_db().votes.find_one_and_delete({"_id": vote["_id"]})
+    if old is None:
+        return True  # taken back meanwhile
+    try:
+        get_db().votes.insert_one({**old, "_id": vote_id(old["user"], old["session"])})
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 def put_back(vote):

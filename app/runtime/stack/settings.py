@@ -22,6 +22,7 @@ class StackSettings:
     listen: str = "127.0.0.1"      # where Varnish listens ("" = every address, in production)
     proxy_count: int = 0           # LT_PROXY_COUNT: proxies in front of Varnish whose X-Forwarded-For it believes
     workers: int = 2               # uWSGI worker processes
+    threads: int = 4               # threads per worker: a request mostly waits on the database
     backends: tuple = ()           # "host:port" of each app server's nginx; empty = this machine's
     user: str = field(default_factory=getpass.getuser)
     cache_ttl: str = "10h"         # how long Varnish keeps the homepage and assets; a bake purges it
