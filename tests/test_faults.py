@@ -242,7 +242,8 @@ def test_a_worker_killed_mid_request(settings, site, daemons):
         wait_until(lambda: victim not in workers(master) and len(workers(master)) == settings.workers)
         time.sleep(0.5)
     assert daemons["uwsgi"].pid == master
-    assert sum(voter.failures for voter in voters) <= 1
+    # Only the votes in flight on that worker fail: one per thread at most.
+    assert sum(voter.failures for voter in voters) <= settings.threads
     assert unexplained(site, voters) == []
     assert consistent(site)
 
