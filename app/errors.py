@@ -7,6 +7,7 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+
 class ApiError(Exception):
     """Raised by views and the data layer for a refusal the user should read."""
 

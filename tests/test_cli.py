@@ -166,13 +166,13 @@ def test_phase_task_rejects_unknown_phases(env):
     assert "party" in refused.stderr
 
 
-
 @pytest.mark.parametrize("task", ["stack", "serve"])
 def test_production_with_the_default_secret_refuses_to_start_and_says_why(env, task):
     refused = run({**env, "LT_ENV": "production"}, task, "--port", str(free_port()), check=False)
     assert refused.returncode != 0
     assert refused.stderr.startswith("Error: LT_SECRET_KEY is the development default")
     assert "secrets.token_urlsafe(32)" in refused.stderr and "Traceback" not in refused.stderr
+
 
 def test_fab_lists_the_seed_tasks():
     listing = run(os.environ, "--list").stdout

@@ -41,7 +41,6 @@ def test_every_dashboard_address_needs_the_organizer(client, path):
         assert reply.headers["Cache-Control"] == "no-store"
 
 
-
 def test_wrong_dashboard_logins_are_limited_per_address(client):
     guesser, elsewhere = {"REMOTE_ADDR": "203.0.113.66"}, {"REMOTE_ADDR": "198.51.100.7"}
 

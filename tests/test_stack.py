@@ -283,6 +283,7 @@ def test_wrong_dashboard_passwords_through_nginx_are_limited_per_address(setting
     assert call(settings.nginx_port, "GET", refusals, headers=basic_auth("organizer", ORGANIZER.DASHBOARD_PASSWORD),
                 source="127.0.0.68").status == 404
 
+
 @pytest.mark.daemons
 def test_nginx_serves_files_gzipped_with_the_apps_security_headers(settings, nginx):
     page = call(settings.nginx_port, "GET", "/", headers={"Accept-Encoding": "gzip"})

@@ -14,7 +14,6 @@ def hash_password(password):
     return generate_password_hash(password, current_app.config["PASSWORD_HASH"])
 
 
-
 def find(user_id):
     """The user with this _id, or None."""
     return get_db().users.find_one({"_id": user_id}, {"password_hash": 0})
