@@ -318,7 +318,9 @@ def deploy(server, root, skip_tests=False, branch=None):
         remove_release(server, release)
         raise DeployError(f"{failure}\nRolled back: {server.name} runs {previous} again, and {release} is removed. "
                           f"`fab e {env.name} logs` shows why it failed.") from None
-    run_steps([("remove old releases", lambda: prune(server))])
+    # Again once switched: the old release's workers stored votes under older _ids until the switch.
+    run_steps([("move votes the old release stored meanwhile", lambda: server.app_command(release, "indexes")),
+               ("remove old releases", lambda: prune(server))])
     return release
 
 
