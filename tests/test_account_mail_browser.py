@@ -13,7 +13,8 @@ from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_browser import Site, card, log_in, open_login, open_page, register_in_form, screenshot  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
+pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
+              pytest.mark.xdist_group("account_mail_browser")]  # one site for the whole file
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from tests.a11y import axe_violations
 from tests.helpers import require
 from tests.test_browser import ARTIFACTS, LIVE_MS, Site, card, log_in, open_login, open_page  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
+pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
+              pytest.mark.xdist_group("attendee_browser")]  # one site for the whole file
 
 EVENT, TAGLINE = "PyData Nowhere 2026", "Five minutes each, chosen by the people in the room"
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 XSS = "<script>alert(1)</script>"
 LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
-pytestmark = [pytest.mark.browser, pytest.mark.daemons]  # it also runs `python -m app serve`
+pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
+              pytest.mark.xdist_group("browser")]  # one site for the whole file
 
 
 class Site:

@@ -23,7 +23,7 @@ def dashboard_url(app, set_phase, serve_http):
     return serve_http(app) + "/api/dashboard/"
 
 
-def test_dashboard_in_a_browser(new_context, dashboard_url):
+def test_dashboard_in_a_browser(dashboard_url, new_context):  # the server first, so it stops after the page closes
     context = new_context(viewport={"width": 1280, "height": 900},
                           http_credentials={"username": "organizer", "password": "organizer"})
     page = context.new_page()

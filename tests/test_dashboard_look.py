@@ -13,8 +13,9 @@ PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
-def organizer_page(new_context):
-    """A browser page logged in to the dashboard, at a given viewport."""
+def organizer_page(dashboard_url, new_context):
+    """A browser page logged in to the dashboard, at a given viewport. It needs the served dashboard, so its
+    pages close before that server stops (a request in flight would be cut off)."""
     def organizer_page(viewport):
         context = new_context(viewport=viewport, http_credentials={"username": "organizer", "password": "organizer"})
         return context.new_page()

@@ -27,6 +27,7 @@ from . import stack_helpers
 from .helpers import waiting_for_recount
 from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, wait_until
 
+pytestmark = pytest.mark.xdist_group("faults")  # the file's module-scoped daemons start once
 TALKS = 5
 IDLE = 4  # seconds a client keeps an idle connection: Varnish closes them after 5 (timeout_idle)
 

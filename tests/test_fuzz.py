@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from app import create_app
 from app.store import indexes
 
+pytestmark = pytest.mark.xdist_group("fuzz")  # the file's module-scoped daemons start once
 FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
           "fingerprint", "logout", "digest", "tied", "talk", "direction", "intent", "date", "time", "place",
           "accepted_subject", "accepted_body", "declined_subject", "declined_body", "action", "token"]

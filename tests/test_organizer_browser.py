@@ -36,8 +36,8 @@ def event_url(app, client, register, pitch, set_phase, serve_http):
 
 
 @pytest.fixture
-def organizer(new_context):
-    """A logged-in organizer's tab that records console errors."""
+def organizer(event_url, new_context):
+    """A logged-in organizer's tab that records console errors; it closes before the event's server stops."""
     context = new_context(viewport={"width": 1280, "height": 900},
                           http_credentials={"username": "organizer", "password": "organizer"})
     page = context.new_page()

@@ -28,6 +28,7 @@ from . import stack_helpers
 from .helpers import listening_tcp_sockets, open_sockets, require
 from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, varnishadm, wait_until
 
+pytestmark = pytest.mark.xdist_group("stack")  # the file's module-scoped daemons start once
 PROBES = 3  # logins with unknown emails per address before 429: how the tests see which address the app sees
 
 
