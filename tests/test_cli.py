@@ -56,7 +56,7 @@ class Served:
                 get(f"{self.url}/api/health")
                 return
             except OSError:
-                assert self.process.poll() is None, self.process.stdout.read()
+                assert self.process.poll() is None, self.process.communicate()[0]  # which closes the pipe too
                 assert time.monotonic() < deadline, "fab serve did not answer"
                 time.sleep(0.3)
 
