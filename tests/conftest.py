@@ -25,8 +25,8 @@ from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
-# Under pytest-xdist, files holding these marks go to the workers first, longest first, so that the workers
-# finish together instead of one starting the two-minute deploy tests last.
+# Under pytest-xdist (--dist loadgroup) the xdist groups go to the workers first, those with the most tests
+# first; the tests spread one by one follow in this order, the slow kinds first, so the workers finish together.
 LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
 
 
@@ -34,7 +34,7 @@ LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
 def pytest_collection_modifyitems(config, items):
     """Mark every test that opens a Playwright page `browser`, so that no file can forget to (and slip
     Chromium into `--fast`). In an xdist worker, order the tests longest first (the order the controller
-    hands files out in)."""
+    hands them out in)."""
     for item in items:
         if "browser_name" in item.fixturenames:  # what every Playwright fixture (page, context...) stands on
             item.add_marker(pytest.mark.browser)
