@@ -67,6 +67,10 @@ def test_an_anchored_row_shows_below_the_sticky_bar(organizer_page, dashboard_ur
     row.get_by_role("button", name="Accept").click()
     target = page.locator(f"#{row.get_attribute('id')}")
     expect(target.locator(".badge.ok")).to_have_text("accepted")
-    page.wait_for_function("window.scrollY > 0")
+    # Polled from here: wait_for_function's repeated checks are evals, which the page's CSP refuses.
+    for _ in range(100):
+        if page.evaluate("window.scrollY") > 0:
+            break
+        page.wait_for_timeout(50)
     assert target.bounding_box()["y"] >= bar_bottom(page)
     assert target.bounding_box()["y"] < 700  # and in view
