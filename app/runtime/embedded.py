@@ -69,8 +69,8 @@ class EmbeddedMongo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.data_dir / "nx-27017.log"
         self.process = subprocess.Popen(
-            [_binary(), "--data-dir", "memory" if self.in_memory else str(self.data_dir / "db"),
-             "--host", HOST, "--port", str(self.port), "--log-file", str(log), "--pid-file", str(self.data_dir / "nx-27017.pid")],
+            [_binary(), "--data-dir", "memory" if self.in_memory else str(self.data_dir / "db"), "--host", HOST,
+             "--port", str(self.port), "--log-file", str(log), "--pid-file", str(self.data_dir / "nx-27017.pid")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
