@@ -1,10 +1,11 @@
 """Helpers for tests: skipping or failing without real programs (nginx, Varnish, sshd, Chromium...),
-reading the dashboard's error replies, and the sockets a process listens on."""
+reading the dashboard's error replies, the sockets a process listens on, and runs of free ports."""
 import contextlib
 import html
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,17 @@ def open_sockets(pid):
             if link.startswith("socket:["):
                 inodes.add(link[len("socket:["):-1])
     return inodes
+
+
+def free_ports(count):
+    """The first of `count` consecutive loopback ports that nothing listens on now (`fab stack --port P` also
+    takes P+1 and P+3). Below the kernel's ephemeral range, where no outgoing connection takes one meanwhile."""
+    for first in range(20000 + os.getpid() % 500 * 20, 32000, count):  # workers start apart
+        with contextlib.ExitStack() as held:
+            try:
+                for port in range(first, first + count):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return first
+    raise RuntimeError("no free run of loopback ports")

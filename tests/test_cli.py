@@ -15,7 +15,7 @@ import pytest
 from app.runtime.embedded import free_port
 from tests.helpers import require
 
-from .helpers import listening_tcp_sockets, open_sockets
+from .helpers import free_ports, listening_tcp_sockets, open_sockets
 from .stack_helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ class Served:
     """`fab serve` (or `fab stack`) running in the background."""
 
     def __init__(self, env, task="serve", *options):
-        self.port = free_port()
+        self.port = free_ports(4)
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([FAB, task, "--port", str(self.port), *options], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
