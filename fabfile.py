@@ -152,7 +152,7 @@ def bake(c):
 
 @task
 def indexes(c):
-    """Create any missing MongoDB index (idempotent)."""
+    """Create any missing MongoDB index and move votes stored under older _ids (idempotent)."""
     app_command(c, "indexes")
 
 

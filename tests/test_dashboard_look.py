@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.a11y import axe_violations
+from tests.stack_helpers import wait_until
 from tests.test_dashboard_browser import ARTIFACTS, dashboard_url  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -68,9 +69,6 @@ def test_an_anchored_row_shows_below_the_sticky_bar(organizer_page, dashboard_ur
     target = page.locator(f"#{row.get_attribute('id')}")
     expect(target.locator(".badge.ok")).to_have_text("accepted")
     # Polled from here: wait_for_function's repeated checks are evals, which the page's CSP refuses.
-    for _ in range(100):
-        if page.evaluate("window.scrollY") > 0:
-            break
-        page.wait_for_timeout(50)
+    wait_until(lambda: page.evaluate("window.scrollY") > 0, timeout=5)
     assert target.bounding_box()["y"] >= bar_bottom(page)
     assert target.bounding_box()["y"] < 700  # and in view
