@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 
 from ..errors import ApiError
-from ..store import tokens
+from ..store import tokens, users
 
 LIFETIMES = {
     "verify": timedelta(days=2),       # a new attendee may read their mail the next day
@@ -46,10 +46,13 @@ def _alive(record):
     return record
 
 
-def revoke(user_id):
-    """Kill every link of a deleted account."""
+def drop_unverified(user_id):
+    """Delete an account whose email was never confirmed, and every link of it; True if it was deleted."""
+    if not users.drop_unverified(user_id):
+        return False
     for purpose in LIFETIMES:
         tokens.drop(user_id, purpose)
+    return True
 
 
 def check(purpose, token):
@@ -60,3 +63,12 @@ def check(purpose, token):
 def use(purpose, token):
     """The account id a live token is for, spending the token; 410 if it is dead or was just spent."""
     return _alive(tokens.take(_hash(token), purpose))["user"]
+
+
+def account(purpose, token, spend=True):
+    """The account a live token is for, spending the token unless not `spend`; 410 if the token is dead, was
+    just spent, or names an account that is gone."""
+    user = users.find(use(purpose, token) if spend else check(purpose, token))
+    if user is None:
+        raise dead()
+    return user

@@ -23,16 +23,13 @@ def forgot(email):
 def reset(token, password):
     """Set a new password through a live reset link and return the account, which the link also confirms.
     A never-confirmed account gets a new id as well: whoever registered it holds the old one as a login."""
-    user = users.find(links.use("reset", token))
-    if user is None:
-        raise links.dead()
+    user = links.account("reset", token)
     if not verification.pending(user):
         users.set_password(user["_id"], password)
         users.mark_verified(user["_id"])
         return users.find(user["_id"])
-    if not users.drop_unverified(user["_id"]):
+    if not links.drop_unverified(user["_id"]):
         raise links.dead()  # confirmed or replaced a moment ago
-    links.revoke(user["_id"])
     fresh = users.register(user["email"], password, user["name"], user.get("signup", {}))
     if fresh is None:  # someone registered the email in between
         raise links.dead()

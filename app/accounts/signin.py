@@ -26,8 +26,8 @@ def _account(email, name, signals):
         raise ApiError("No account has this email. To register, give your name too.", 404)
     eligibility.require(email, "register")
     ratelimit.spend(ratelimit.REGISTRATIONS_PER_IP, request.remote_addr)
-    if user and users.drop_unverified(user["_id"]):
-        links.revoke(user["_id"])
+    if user:
+        links.drop_unverified(user["_id"])
     # A password nobody knows: switching back to LT_LOGIN=password, the owner sets one with "Forgot your password?".
     fresh = users.register(email, secrets.token_urlsafe(32), name, signals, unverified=True)
     return fresh or users.by_email(email)
@@ -44,8 +44,6 @@ def ask(email, name, signals):
 
 def follow(token):
     """The account a live sign-in link is for, spending the link and confirming the email."""
-    user = users.find(links.use("login", token))
-    if user is None:
-        raise links.dead()
+    user = links.account("login", token)
     users.mark_verified(user["_id"])
     return users.find(user["_id"])

@@ -40,9 +40,7 @@ def register(email, password, name, signals):
     spend_mail(email)
     existing = users.by_email(email)
     if existing and pending(existing):
-        # Its id, which the registrant holds as their login, and its links die with it.
-        if users.drop_unverified(existing["_id"]):
-            links.revoke(existing["_id"])
+        links.drop_unverified(existing["_id"])  # its id, which the registrant holds as their login, dies with it
     user = users.register(email, password, name, signals, unverified=True)
     if user:
         user["mailed"] = letters.send("verify", user)
@@ -67,9 +65,7 @@ def resend(user):
 def confirm(token, password):
     """Confirm the account a live verify link is for and return it. The clicker must be its
     registrant: this browser holds its login, or `password` is its password."""
-    user = users.find(links.check("verify", token))
-    if user is None:
-        raise links.dead()
+    user = links.account("verify", token, spend=False)
     if not auth.cookie_is(user):
         if not password:
             raise ApiError("Enter this account's password to confirm it (or open the link in the browser you "
