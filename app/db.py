@@ -40,8 +40,10 @@ def init_app(app, client=None):
         client = make_client(app.config)
         app.before_request(refuse_while_down)  # a client given (mongomock in tests) has no monitor
     app.extensions["mongo"] = client
+    # One handle for the app's life: PyMongo builds a new one on each lookup, which a vote did four times.
+    app.extensions["db"] = client[app.config["DB_NAME"]]
 
 
 def get_db():
     """The app's database."""
-    return current_app.extensions["mongo"][current_app.config["DB_NAME"]]
+    return current_app.extensions["db"]

@@ -2,10 +2,10 @@
 
 Starts its own embedded database and the real stack (Varnish, nginx, uWSGI) on free loopback
 ports in a temp dir, prints a table of figures and ratios and writes bench/results.json."""
+import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -17,13 +17,13 @@ from pymongo import MongoClient
 
 from app import create_app, demo
 from app.config import ROOT, Config
-from app.counts.ledger import tally
+from app.counts import ledger
 from app.homepage.bake import bake
 from app.organizers import fraud
 from app.runtime import stack
 from app.runtime.embedded import EmbeddedMongo, free_port
 from app.runtime.stack.daemons import Daemon
-from app.store import indexes
+from app.store import indexes, users
 
 from . import load
 
@@ -32,6 +32,7 @@ RECOUNT_SAMPLE = 20
 TARGETS = {
     "hit_vs_nginx": 0.7, "hit_vs_live": 30, "votes_vs_original": 3, "p99_16_ms": 100,
     "tally_vs_recount": 20, "bake_1000_s": 1.0, "worker_rss_mb": 80, "votes_vs_single_op": 0.3,
+    "vote_commands_vs_single_op": 0.3,
 }
 
 
@@ -95,17 +96,13 @@ def polling(varnish_url, log, pages, seconds=6, every=2.0):
             "backend_rps": round((backend_hits(log) - before) / elapsed, 2)}
 
 
-def single_op_rps(mongo_uri, seconds, concurrency=16):
-    """The embedded server's rate of one simple write (an `$inc` by _id, like a vote's count update) from
-    `concurrency` threads: what a vote's three commands are measured against."""
-    client = MongoClient(mongo_uri)
-    scratch = client["bench_single_op"]["counters"]
-    scratch.insert_many([{"_id": n, "n": 0} for n in range(concurrency)])
+def _for_seconds(seconds, concurrency, step):
+    """Call step(n) in a loop from `concurrency` threads (n = the thread's number) for `seconds`; calls per second."""
     done, stop = [0] * concurrency, threading.Event()
 
     def worker(n):
         while not stop.is_set():
-            scratch.find_one_and_update({"_id": n}, {"$inc": {"n": 1}})
+            step(n)
             done[n] += 1
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
@@ -116,10 +113,34 @@ def single_op_rps(mongo_uri, seconds, concurrency=16):
     stop.set()
     for thread in threads:
         thread.join()
-    rate = sum(done) / (time.perf_counter() - started)
+    return round(sum(done) / (time.perf_counter() - started), 1)
+
+
+def single_op_rps(mongo_uri, seconds, concurrency=16):
+    """The embedded server's rate of one simple write (an `$inc` by _id, like a vote's count update) from
+    `concurrency` threads: what a vote's three commands are measured against."""
+    client = MongoClient(mongo_uri)
+    scratch = client["bench_single_op"]["counters"]
+    scratch.insert_many([{"_id": n, "n": 0} for n in range(concurrency)])
+    rate = _for_seconds(seconds, concurrency, lambda n: scratch.find_one_and_update({"_id": n}, {"$inc": {"n": 1}}))
     client.drop_database("bench_single_op")
     client.close()
-    return round(rate, 1)
+    return rate
+
+
+def vote_commands_rps(app, plans, seconds):
+    """Votes per second when only a vote's database commands run (the voter, then ledger.cast), from one
+    thread per plan with the same client as single_op_rps: the round trips without HTTP, Flask and the
+    web servers, which on this 2-core machine take most of the CPU from the database."""
+    signals = {"ip": "127.0.0.1", "ua": "bench", "fingerprint": None}
+    steps = [itertools.cycle(plan) for plan in plans]
+
+    def vote(n):
+        fields = next(steps[n])
+        with app.app_context():
+            ledger.cast(users.find(fields["user"]), fields["session"], fields["vote"] == "1", signals)
+
+    return _for_seconds(seconds, len(plans), vote)
 
 
 def bulk_figures(mongo_uri, www):
@@ -135,7 +156,7 @@ def bulk_figures(mongo_uri, www):
         db.sessions.update_many({}, {"$inc": {"votes": 1}})  # drift for tally to find
 
         started = time.perf_counter()
-        fixed = tally()
+        fixed = ledger.tally()
         figures["tally_s"] = round(time.perf_counter() - started, 3)
         figures["tally_fixed"] = len(fixed)
 
@@ -206,6 +227,9 @@ def measure(tmp, quick):
                                                toggle_plans(voters, talks, 16, 10 if quick else 25, 7))
         results["votes_vs_original"] = comparison
         results["single_op_rps"] = single_op_rps(mongo.uri, seconds)
+        app = create_app()
+        results["vote_commands_rps"] = vote_commands_rps(app, vote_plans(voters, talks, 16, 1000, 16), seconds)
+        app.extensions["mongo"].close()
         results["bulk"] = bulk_figures(mongo.uri, tmp / "bulk-www")
     return results
 
@@ -221,6 +245,7 @@ def ratios(results):
         / results["votes_vs_original"]["original"]["per_second"],
         "p99_16_ms": results["votes_full_stack"]["16"]["p99_ms"],
         "votes_vs_single_op": results["votes_full_stack"]["16"]["per_second"] / results["single_op_rps"],
+        "vote_commands_vs_single_op": results["vote_commands_rps"] / results["single_op_rps"],
         "tally_vs_recount": bulk["recount_s"] / max(bulk["tally_s"], 1e-6),
         "bake_1000_s": bulk["bake_1000_s"],
         "worker_rss_mb": results["worker_rss_mb"] or 0,
@@ -249,6 +274,8 @@ def table(results, quoted):
                  f"{original['per_second']} req/s |")
     lines.append(f"| the embedded server's single write (`$inc` by _id), 16 concurrent | "
                  f"{results['single_op_rps']} ops/s |")
+    lines.append(f"| a vote's database commands alone (the voter, ledger.cast), 16 concurrent | "
+                 f"{results['vote_commands_rps']} votes/s |")
     for row in results["polling"]:
         lines.append(f"| {row['pages']} pages polling every 2 s ({row['client_rps']} req/s): backend req/s | {row['backend_rps']} |")
     lines.append(f"| 10k users, 1k talks, 100k votes: tally / per-document recount (scaled from "

@@ -43,7 +43,7 @@ def test_cast_sets_or_toggles(speaker, wants, expect):
     for want in wants:
         result = ledger.cast(speaker, talk, want, SIGNALS)
     assert result == expect
-    assert talks.shown_count(talk) == expect[1]
+    assert talks.count_of(talk) == (expect[1], True)
     assert votes.talks_voted_by(speaker["_id"]) == ([talk] if expect[0] else [])
 
 
@@ -55,6 +55,7 @@ def test_hidden_talks_leave_the_public_views(speaker, mock_app):
     assert ledger.cast(speaker, hidden, True, SIGNALS) is None
     assert ledger.cast(speaker, shown, True, SIGNALS) == (True, 1)
     assert votes.talks_voted_by(speaker["_id"]) == [shown]  # the vote for the hidden talk was taken back
+    assert talks.count_of(hidden) == (0, False)  # and so was its count
 
 
 def test_public_talks_carry_no_private_fields(speaker):

@@ -54,6 +54,19 @@ def test_counts_add_up_across_voters(client, register, voter_and_talk):
     assert client.get("/api/session/", query_string={"_id": talk}).json["session"]["votes"] == 3
 
 
+@pytest.mark.parametrize("fate", [{"hidden": True}, {"withdrawn": True}])
+@pytest.mark.parametrize("want", ["1", "0", None])
+def test_a_talk_taken_off_the_list_takes_no_vote_and_keeps_its_count(client, voter_and_talk, db, fate, want):
+    voter, talk = voter_and_talk
+    before = client.post(VOTE, data={"user": voter["_id"], "session": talk, "vote": "1"})
+    assert before.json["votes"] == 1
+    db.sessions.update_one({"_id": talk}, {"$set": fate})
+    reply = client.post(VOTE, data={"user": voter["_id"], "session": talk, **({"vote": want} if want else {})})
+    assert (reply.status_code, reply.json["success"]) == (404, False)
+    assert db.votes.count_documents({"session": talk}) == 1  # the vote cast while it was listed stays
+    assert db.sessions.find_one({"_id": talk})["votes"] == 1
+
+
 @pytest.mark.parametrize("phase", ["pitching", "closed"])
 def test_vote_outside_voting_is_refused(client, voter_and_talk, set_phase, db, phase):
     voter, talk = voter_and_talk

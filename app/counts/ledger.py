@@ -112,8 +112,16 @@ def _weight(vote):
 
 
 def _counted(talk_id, delta):
-    """Move a shown talk's count by delta (or only read it); the count, or None if there is no such talk."""
-    return talks.move_count(talk_id, delta) if delta else talks.shown_count(talk_id)
+    """Move a shown talk's count by delta (or only read it); the count, or None if there is no such talk to vote
+    on. The move is made first and taken back if the talk turns out hidden or withdrawn (a moment's +1 that only
+    the dashboard could see), because checking visibility in the update costs the database more on every vote."""
+    found = talks.move_count(talk_id, delta) if delta else talks.count_of(talk_id)
+    if found is None:
+        return None
+    count, shown = found
+    if not shown and delta:
+        talks.move_count(talk_id, -delta)
+    return count if shown else None
 
 
 def cast(user, talk_id, want=None, signals=None):
@@ -146,7 +154,7 @@ def set_counted(user_ids, counted):
     for vote in votes.of_users_to_flip(user_ids, counted):
         with _writing(vote["session"]):
             if votes.flip(vote["_id"], counted):
-                talks.move_count(vote["session"], 1 if counted else -1, shown_only=False)
+                talks.move_count(vote["session"], 1 if counted else -1)
                 flipped += 1
     return flipped
 
