@@ -7,7 +7,6 @@ from flask import request
 
 from .errors import ApiError
 
-
 # Fields are flat; a little nesting is allowed so that operator shapes get their own clear refusal.
 MAX_JSON_DEPTH = 16
 FORM_TYPE = "application/x-www-form-urlencoded"

@@ -10,7 +10,6 @@ from .. import auth, params
 from ..accounts import links, recovery, signin, verification
 from ..errors import ApiError
 
-
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,100}")
 
 

@@ -3,9 +3,9 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from ... import auth, params
 from ...errors import ApiError
+from ...homepage import bake
 from .. import event, fraud, letters, mailer, moderation, programme, ranking
 from ..pseudonyms import account_token
-from ...homepage import bake
 from . import bp, pages
 
 
