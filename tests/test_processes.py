@@ -3,6 +3,7 @@ our supervisor running systemd units where there is no systemd."""
 import os
 import pwd
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import pytest
 from app.homepage import varnish
 from app.runtime import rundir
 from app.runtime.processes import alive, read_state, terminate, write_state
+from app.runtime.stack.daemons import Daemon, StartError
 
 from .helpers import unavailable
 
@@ -104,3 +106,14 @@ def test_the_supervisor_runs_units_as_their_user_restarts_them_and_reloads_them(
     supervisor = supervisor_state(run_dir)[rundir.SUPERVISOR_PID]
     deploy("stop", run_dir, "--manager", "processes")
     assert not alive(supervisor) and not rundir.services_state(run_dir).exists()
+
+
+def test_a_daemon_refuses_a_port_another_program_holds(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = Daemon("nginx", ["sleep", "60"], port, tmp_path / "nginx.log")
+        with pytest.raises(StartError, match=f"nginx cannot start: port {port} is already in use"):
+            daemon.start()
+    assert daemon.process is None  # nothing was started that would have to be stopped

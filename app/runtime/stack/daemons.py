@@ -42,6 +42,9 @@ class Daemon:
 
     def start(self, timeout=30):
         """Start it in its own session (Ctrl-C reaches only us, and we stop it) and wait for its port."""
+        if answers(self.address):  # else the other program's answer would pass for ours, and ours would die
+            where = f"port {self.address}" if isinstance(self.address, int) else str(self.address)
+            raise StartError(f"{self.name} cannot start: {where} is already in use by another program")
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
