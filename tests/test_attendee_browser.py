@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from tests.a11y import axe_violations
 from tests.helpers import require
-from tests.test_browser import ARTIFACTS, LIVE_MS, Site, card, log_in, open_login, open_page  # noqa: F401 (fixture)
+from tests.test_browser import (ARTIFACTS, LIVE_MS, Site, card, log_in, open_login, open_page,  # noqa: F401 (fixture)
+                                poll_within_live_ms)
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
               pytest.mark.xdist_group("attendee_browser")]  # one site for the whole file
@@ -186,6 +187,7 @@ def test_phase_change_reaches_an_open_page(site, open_page, speaker, width, heig
     log_in(page, speaker)
     expect(page.locator("button.vote").first).to_be_enabled()
     site.phase("closed")
+    poll_within_live_ms(page)
     notice = page.locator("#phase-notice")
     expect(notice).to_contain_text("Voting has closed", timeout=LIVE_MS)
     for button in page.locator("button.vote").all():
@@ -343,6 +345,7 @@ def test_voted_button_stays_put_as_the_count_grows(site, open_page, width, heigh
     expect(button).to_have_accessible_name(re.compile("^Vote for Nine to ten"))  # the name stays; pressed says it
     expect(card(page, talk).locator(".count-number")).to_have_text("9")
     site.update_talks({"_id": talk}, {"votes": 10})  # others vote: 10 is wider than 9
+    poll_within_live_ms(page)
     expect(card(page, talk).locator(".count-number")).to_have_text("10", timeout=LIVE_MS)
     after = button.bounding_box()
     assert (after["x"], after["y"], after["width"]) == (before["x"], before["y"], before["width"])
