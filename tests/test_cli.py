@@ -196,6 +196,19 @@ def test_tests_run_the_load_tests_after_the_others_on_their_own():
     assert listed.count(load_test) == 1 and listed.index("no tests collected") < listed.index(load_test)
 
 
+def test_the_tests_of_an_xdist_group_share_one_worker(tmp_path):
+    """What the files with module-scoped daemons count on (pytest 9.2 broke it without a word: requirements-dev.in)."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pathlib, pytest\n"
+        "pytestmark = pytest.mark.xdist_group('one')\n"
+        "@pytest.mark.parametrize('n', range(6))\n"
+        f"def test_where(n):\n    pathlib.Path({str(tmp_path)!r}, str(n)).write_text(os.environ['PYTEST_XDIST_WORKER'])\n")
+    subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path),
+                    "-n", "2", "-p", "no:cacheprovider", "-q", str(tmp_path / "test_grouped.py")],
+                   check=True, capture_output=True, timeout=120)
+    assert len({(tmp_path / str(n)).read_text() for n in range(6)}) == 1
+
+
 def test_the_embedded_database_listens_on_loopback_only_and_says_so(env, tmp_path):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "app", "db", "--port", str(port)], cwd=ROOT, env=env,
