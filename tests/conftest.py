@@ -25,8 +25,8 @@ from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
-# Under pytest-xdist (--dist loadgroup) the xdist groups go to the workers first, those with the most tests
-# first; the tests spread one by one follow in this order, the slow kinds first, so the workers finish together.
+# Under pytest-xdist (--dist loadgroup --no-loadscope-reorder) the workers take the tests, a whole xdist group at
+# a time, in this order: the slow kinds first, so that the workers finish together.
 LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
 
 
