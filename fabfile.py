@@ -107,14 +107,15 @@ def bench(c, quick=False):
 
 
 @task(aliases=["test"], help={"fast": "skip the tests marked daemons, browser, deploy or slow (what a deploy runs)",
+                               "screenshots": "save the browser tests' screenshots under artifacts/",
                                "args": "extra pytest arguments, e.g. '-k vote -x'"})
-def tests(c, fast=False, args=""):
+def tests(c, fast=False, screenshots=False, args=""):
     """Run the tests in parallel, then the load tests on their own (--fast: the quick set, which a deploy runs)."""
     runs = [steps.pytest_command(steps.FAST_TESTS)] if fast else [
         steps.pytest_command("not alone"), steps.pytest_command("alone", parallel=False)]
     with c.cd(str(ROOT)):
         for command in runs:
-            done = c.run(f"{command} {args}", pty=sys.stdin.isatty(), warn=True)
+            done = c.run(f"{command}{' --screenshots' if screenshots else ''} {args}", pty=sys.stdin.isatty(), warn=True)
             if done.exited not in (0, NO_TESTS_SELECTED):
                 raise Exit(code=done.exited)
 

@@ -23,11 +23,21 @@ os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 from app import create_app  # noqa: E402
 from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
+from tests import artifacts  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
 # Under pytest-xdist (--dist loadgroup --no-loadscope-reorder) the workers take the tests, a whole xdist group at
 # a time, in this order: the slow kinds first, so that the workers finish together.
 LONGEST_FIRST = ("deploy", "daemons", "browser", "slow")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", action="store_true",
+                     help="save the browser tests' screenshots under artifacts/ for people to look at")
+
+
+def pytest_configure(config):
+    artifacts.wanted = config.getoption("screenshots")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark

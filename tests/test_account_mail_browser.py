@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.a11y import axe_violations
+from tests.artifacts import from_the_top
 from tests.helpers import require
-from tests.test_browser import Site, card, log_in, open_login, open_page, register_in_form, screenshot  # noqa: F401
+from tests.test_browser import Site, card, log_in, open_login, open_page, register_in_form  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
               pytest.mark.xdist_group("account_mail_browser")]  # one site for the whole file
@@ -69,7 +70,7 @@ def test_register_then_the_mailed_link_lets_them_vote(site, inbox, open_page):
     register_in_form(page, "Katherine Johnson", address, "orbital mechanics")
     expect(page.locator("#verify-pending")).to_contain_text("Check your inbox")
     assert_accessible(page)
-    screenshot(page, "account-mail-confirm-pending")
+    from_the_top(page, "account-mail-confirm-pending")
     card(page, talk).locator("button.vote").click()
     expect(card(page, talk).locator(".talk-message")).to_contain_text("Confirm your email")
     assert site.votes(talk) == 0
@@ -117,14 +118,14 @@ def test_forgot_password_mails_a_link_that_sets_a_new_one(site, inbox, open_page
     page.click("#forgot-form [type=submit]")
     expect(said).to_have_text(known_reply)  # the same words for an email with no account
     assert_accessible(page)
-    screenshot(page, "account-mail-forgot")
+    from_the_top(page, "account-mail-forgot")
 
     _, path = mailed_link(inbox, user["email"], "reset")
     elsewhere = open_page()
     elsewhere.goto(site.url + path)
     expect(elsewhere.locator("#reset-password")).to_be_focused()
     assert_accessible(elsewhere)
-    screenshot(elsewhere, "account-mail-reset")
+    from_the_top(elsewhere, "account-mail-reset")
     elsewhere.fill("#reset-password", "a brand new password")
     elsewhere.click("#reset-form [type=submit]")
     expect(elsewhere.locator("#account-mail-status")).to_have_text("Your new password is set, and you are logged in.")
@@ -170,4 +171,4 @@ def test_link_login_registers_and_signs_in_without_a_password(link_site, inbox, 
     expect(phone.locator("#account-mail-status")).to_have_text("You are signed in.")
     expect(phone.locator("#me-name")).to_have_text("Annie Easley")
     expect(phone.locator("#pitch-form")).to_be_visible()
-    screenshot(phone, "account-mail-link-signed-in-360")
+    from_the_top(phone, "account-mail-link-signed-in-360")

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
+from tests import artifacts
 from tests.a11y import axe_violations
 from tests.helpers import require
-from tests.test_browser import (ARTIFACTS, LIVE_MS, Site, card, log_in, open_login, open_page,  # noqa: F401 (fixture)
+from tests.test_browser import (LIVE_MS, Site, card, log_in, open_login, open_page,  # noqa: F401 (fixture)
                                 poll_within_live_ms)
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
@@ -52,9 +53,9 @@ def first_cards():
     """Where the first talk card starts at 360×740, by phase and visitor; written for the report."""
     found = {}
     yield found
-    ARTIFACTS.mkdir(exist_ok=True)
+    artifacts.ARTIFACTS.mkdir(exist_ok=True)
     lines = [f"{phase:9} {who:10} first card at y={y:.0f} px (360×740)" for (phase, who), y in sorted(found.items())]
-    (ARTIFACTS / "first-card.txt").write_text("\n".join(lines) + "\n")
+    (artifacts.ARTIFACTS / "first-card.txt").write_text("\n".join(lines) + "\n")
 
 
 def no_axe_violations(page):
@@ -67,15 +68,16 @@ def no_axe_violations(page):
 
 
 def shoot(page, name):
-    """Screenshots of the first screen, light and dark, under artifacts/homepage-NAME[-dark].png."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Screenshots of the first screen, light and dark, as artifacts/homepage-NAME[-dark].png (with --screenshots)."""
+    if not artifacts.wanted:
+        return
     page.evaluate("window.scrollTo(0, 0)")
     page.emulate_media(reduced_motion="reduce")  # no button caught halfway to the other scheme's colours
     for scheme, suffix in (("light", ""), ("dark", "-dark")):
         page.emulate_media(color_scheme=scheme)
-        page.screenshot(path=ARTIFACTS / f"homepage-{name}{suffix}.png")
+        artifacts.screenshot(page, f"homepage-{name}{suffix}.png")
     page.emulate_media(color_scheme="light")
-    page.screenshot(path=ARTIFACTS / f"homepage-{name}-full.png", full_page=True)
+    artifacts.screenshot(page, f"homepage-{name}-full.png", full_page=True)
 
 
 def first_card_y(page):

@@ -18,10 +18,10 @@ from playwright.sync_api import expect
 from pymongo import MongoClient
 
 from app.runtime import embedded
+from tests import artifacts
 from tests.helpers import require
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "artifacts"
 XSS = "<script>alert(1)</script>"
 LIVE_MS = 5000  # Another visitor's vote must show within about 5 s.
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
@@ -174,14 +174,6 @@ def register_in_form(page, name, email, password):
 def card(page, talk_id):
     """A talk's card on the page."""
     return page.locator(f'li.talk[data-id="{talk_id}"]')
-
-
-def screenshot(page, name):
-    """Save what the first screen shows, and the whole page, under artifacts/ for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=ARTIFACTS / f"{name}.png")
-    page.screenshot(path=ARTIFACTS / f"{name}-full.png", full_page=True)
 
 
 @pytest.fixture
@@ -471,4 +463,4 @@ def test_each_phase_fits_phone_and_desktop(site, open_page, ballot, phase):
         page = open_page(width=width, height=800)
         log_in(page, voter)
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
-        screenshot(page, f"{phase}-{width}")
+        artifacts.from_the_top(page, f"{phase}-{width}")

@@ -1,14 +1,12 @@
 """The dashboard in Debian's Chromium: it renders with its own CSS and script under the strict CSP,
-its buttons work, and it fits a tablet. Screenshots go to artifacts/ for people to look at."""
-from pathlib import Path
-
+its buttons work, and it fits a tablet. Screenshots go to artifacts/ (with --screenshots)."""
 import pytest
 from playwright.sync_api import expect
 
 from app import demo
+from tests.artifacts import screenshot
 from tests.helpers import require
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = pytest.mark.browser
 
 
@@ -33,8 +31,7 @@ def test_dashboard_in_a_browser(dashboard_url, new_context):  # the server first
     expect(page.locator("#phase")).to_have_text("voting")
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")  # the CSS loaded
     expect(page.locator("tr.cutoff-row")).to_contain_text("Top 5 cutoff")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+    screenshot(page, "dashboard.png", full_page=True)
 
     first = page.locator("table.ranking tbody tr[id^=talk-]").first
     first.locator("details summary").click()
@@ -49,7 +46,7 @@ def test_dashboard_in_a_browser(dashboard_url, new_context):  # the server first
 
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet in portrait
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.screenshot(path=ARTIFACTS / "dashboard-tablet.png")
+    screenshot(page, "dashboard-tablet.png")
     page.goto(dashboard_url + "voters")
     expect(page.locator("#robustness-card")).to_contain_text("Yes.")
     assert errors == []

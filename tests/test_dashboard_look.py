@@ -1,11 +1,12 @@
 """The dashboard in Debian's Chromium as organizers see it: accessible in light and dark (axe), usable on
-a phone, anchored rows visible below the sticky bar. Screenshots go to artifacts/."""
+a phone, anchored rows visible below the sticky bar. Screenshots go to artifacts/ (with --screenshots)."""
 import pytest
 from playwright.sync_api import expect
 
 from tests.a11y import axe_violations
+from tests.artifacts import screenshot
 from tests.stack_helpers import wait_until
-from tests.test_dashboard_browser import ARTIFACTS, dashboard_url  # noqa: F401  (a fixture)
+from tests.test_dashboard_browser import dashboard_url  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +56,7 @@ def test_on_a_phone_the_ranking_is_cards_and_the_bar_is_small(organizer_page, da
     assert all(box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] for box in boxes)
     assert boxes[0]["y"] + boxes[0]["height"] <= boxes[1]["y"]  # stacked, one card per talk
     assert "Votes: " in rows.first.locator("td.num").first.aria_snapshot()  # each number says what it counts
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"dashboard-phone-{scheme}.png", full_page=True)
+    screenshot(page, f"dashboard-phone-{scheme}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 1000, 360])

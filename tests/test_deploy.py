@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.runtime.embedded import free_port
-from app.runtime.stack.daemons import answers
+from app.runtime.processes import answers
 
 from .helpers import require, unavailable
 

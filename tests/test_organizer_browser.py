@@ -1,13 +1,13 @@
 """The organizer's decision in Debian's Chromium: accept the top N through a tie, switch the phase
 deliberately, tell speakers (refused, then sent through aiosmtpd), set the running order by keyboard.
-axe finds nothing on each page, light and dark; screenshots go to artifacts/ for the organizers' guide."""
+axe finds nothing on each page, light and dark; screenshots go to artifacts/ (with --screenshots)."""
 import pytest
 from playwright.sync_api import expect
 
 from app import phases
+from tests import artifacts
 from tests.a11y import axe_violations
 from tests.helpers import require
-from tests.test_dashboard_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,6 @@ def event_url(app, client, register, pitch, set_phase, serve_http):
     set_phase("")
     with app.app_context():
         phases.switch("voting", "setup")
-    ARTIFACTS.mkdir(exist_ok=True)
     return serve_http(app) + "/api/dashboard/"
 
 
@@ -48,8 +47,9 @@ def organizer(event_url, new_context):
 
 def screenshot(page, name):
     """A full-page screenshot from the top (scrolled, the sticky bar would land mid-page)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
+    if artifacts.wanted:
+        page.evaluate("window.scrollTo(0, 0)")
+        artifacts.screenshot(page, name, full_page=True)
 
 
 def assert_accessible(page):

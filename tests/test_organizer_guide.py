@@ -1,5 +1,6 @@
 """docs/organizers.md, played in Chromium: an event from the dates to the published results, one
-screenshot per step (artifacts/organizer-NN-step.png, which the guide shows), mail through aiosmtpd."""
+screenshot per step (artifacts/organizer-NN-step.png, which the guide shows), mail through aiosmtpd.
+The screenshots are taken with --screenshots (`fab tests --screenshots --args tests/test_organizer_guide.py`)."""
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -9,8 +10,8 @@ from playwright.sync_api import expect
 from app import demo
 from app.homepage import site
 from tests.a11y import axe_violations
+from tests.artifacts import ARTIFACTS, screenshot
 from tests.helpers import require
-from tests.test_dashboard_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +34,8 @@ def event_url(app, inbox, serve_http):  # noqa: F811
 
 def shot(target, number, step):
     """Take the screenshot docs/organizers.md shows for this step; its file name."""
-    ARTIFACTS.mkdir(exist_ok=True)
     name = f"organizer-{number:02d}-{step}.png"
-    target.screenshot(path=ARTIFACTS / name)
+    screenshot(target, name)
     return name
 
 

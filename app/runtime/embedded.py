@@ -10,7 +10,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from .processes import forget_state, read_state, terminate, write_state
+from .processes import answers, forget_state, read_state, terminate, write_state
 
 # The embedded database has no users or passwords: only this machine may reach it. App servers on
 # other machines need a real MongoDB (MONGO_URI).
@@ -74,11 +74,12 @@ class EmbeddedMongo:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
-        while not ping(self.uri):
+        # Wait for the port first: a ping before the server listens costs its whole selection timeout (0.5 s).
+        while not (answers(self.port, HOST) and ping(self.uri)):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the embedded database did not start; see {log}")
-            time.sleep(0.1)
+            time.sleep(0.02)
         write_state(state_file(self.data_dir), self.process.pid, port=self.port)
         return self
 

@@ -1,10 +1,23 @@
-"""Processes: whether one lives, stopping one politely then firmly, and the state files that live ones leave."""
+"""Processes: whether one lives or answers, stopping one politely then firmly, and the state files that live ones leave."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
+
+
+def answers(address, host="127.0.0.1"):
+    """Whether something accepts connections on this TCP port, or on this unix socket's path."""
+    unix = not isinstance(address, int)
+    try:
+        with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as client:
+            client.settimeout(0.2)
+            client.connect(str(address) if unix else (host, address))
+            return True
+    except OSError:
+        return False
 
 
 def alive(pid):

@@ -1,25 +1,12 @@
 """The stack's daemons as child processes: started in the foreground, logged to files, stopped by PID."""
-import socket
 import subprocess
 import time
 
-from ..processes import terminate
+from ..processes import answers, terminate
 
 
 class StartError(RuntimeError):
     """A daemon exited or did not open its port or socket in time."""
-
-
-def answers(address, host="127.0.0.1"):
-    """Whether something accepts connections on this TCP port, or on this unix socket's path."""
-    unix = not isinstance(address, int)
-    try:
-        with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as client:
-            client.settimeout(0.2)
-            client.connect(str(address) if unix else (host, address))
-            return True
-    except OSError:
-        return False
 
 
 class Daemon:
