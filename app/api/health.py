@@ -14,3 +14,12 @@ def health():
     response = jsonify(ok=True, db="up", phase=phases.current(), release=current_app.config["RELEASE"] or None)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.after_request
+def name_the_release(response):
+    """Every reply of /api/health, a server error too, names the release that made it: a deploy's check tells a new
+    release's own failure (switch back now) from the old release, or a proxy, still answering (wait)."""
+    if current_app.config["RELEASE"]:
+        response.headers["X-Release"] = current_app.config["RELEASE"]
+    return response

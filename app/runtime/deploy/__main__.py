@@ -63,7 +63,7 @@ def stop(run_dir, manager):
 @click.option("--release", required=True, help="The release that must answer /api/health.")
 @click.option("--timeout", default=30, show_default=True, help="Seconds to wait for it.")
 def check(base, release, timeout):
-    """Check a release at BASE (Varnish on this server): its own /api/health, then the homepage."""
+    """Check a release at BASE (nginx or Varnish on this server): its own /api/health, then the homepage."""
     try:
         check_release(base.rstrip("/"), release, timeout)
     except CheckFailed as failure:

@@ -37,6 +37,11 @@ class Environment:
         """Varnish's address as seen on the server itself, where deploys check a release."""
         return f"http://{self.listen or '127.0.0.1'}:{self.port}"
 
+    @property
+    def app_url(self):
+        """nginx's address on the server: the app behind the cache, whose own error replies Varnish hides."""
+        return f"http://127.0.0.1:{self.nginx_port}"
+
     def confs_options(self):
         """`python -m app confs` options that render the stack for this environment."""
         return ["--port", self.port, "--nginx-port", self.nginx_port, "--admin-port", self.admin_port,

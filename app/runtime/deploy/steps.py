@@ -235,9 +235,16 @@ def activate(server, release):
         ("switch current", lambda: switch(server, release)),
         ("start or reload the services", lambda: started.append(refresh(server, release, changed))),
         ("purge Varnish", lambda: started[0] or server.app_command(release, "varnish")),
-        ("check /api/health and the homepage", lambda: server.deploy_command(
-            release, "check", server.env.local_url, "--release", release, "--timeout", server.env.check_timeout)),
+        ("check /api/health and the homepage", lambda: check_release(server, release)),
     ])
+
+
+def check_release(server, release):
+    """Check the release behind the cache, where its own server errors show and fail the check at once (Varnish
+    marks a backend whose health fails sick and answers for it), then through the cache, as visitors get it.
+    Two commands, not a new option: an older release's check, run for a rollback to it, would refuse one."""
+    for url in (server.env.app_url, server.env.local_url):
+        server.deploy_command(release, "check", url, "--release", release, "--timeout", server.env.check_timeout)
 
 
 def remove_release(server, release):
