@@ -4,7 +4,6 @@ import time
 import urllib.error
 import urllib.request
 
-
 # Server errors in a row from the new release's own code that fail the check at once: waiting will not mend a
 # broken build, and meanwhile it serves visitors. Two, for a first request's one-off failure.
 BROKEN_AFTER = 2
