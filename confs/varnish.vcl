@@ -10,7 +10,7 @@ import std;
 # served from grace instead of errors.
 probe api_health {
     .url = "/api/health";
-    .interval = 1s;
+    .interval = {{ s.probe_interval }};
     # A registration burst (scrypt is CPU-heavy by design) can queue the probe for seconds: only a
     # probe that waits longer than that, three times out of five, means the app is down. A stopped
     # app fails at once (nginx answers 503), so that is still noticed in about three seconds.

@@ -26,6 +26,7 @@ class StackSettings:
     backends: tuple = ()           # "host:port" of each app server's nginx; empty = this machine's
     user: str = field(default_factory=getpass.getuser)
     cache_ttl: str = "10h"         # how long Varnish keeps the homepage and assets; a bake purges it
+    probe_interval: str = "1s"     # how often Varnish asks /api/health: a failure shows after three of them
     max_body_kb: int = 64          # the app's MAX_CONTENT_LENGTH, so nginx refuses the same bodies
     production: bool = False
     embedded_db: bool = True       # no MONGO_URI: run the embedded database too
