@@ -1,17 +1,20 @@
 """Lightning talks: pitch five-minute talks and vote on which get on stage."""
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from . import db, errors, headers, origins, params
-from .api import health, talks, users, votes
-from .config import Config
-from .counts import ledger
-from .homepage import site
-from .organizers import dashboard
 
 
 def create_app(config=None, client=None, serve_www=False):
     """Build the app from the environment, with `config` overrides and an optional DB client."""
+    # Imported here, as flaskr does: `fab` and the deploy commands import app.runtime, and Flask, PyMongo and
+    # every view cost each of those processes a fifth of a second they never use.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from . import db, errors, headers, origins, params
+    from .api import health, talks, users, votes
+    from .config import Config
+    from .counts import ledger
+    from .homepage import site
+    from .organizers import dashboard
+
     app = Flask(__name__)
     app.config.from_mapping(Config().as_flask())
     app.config.update(config or {})
