@@ -22,6 +22,7 @@ os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 
 from app import create_app  # noqa: E402
 from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
+from app.runtime.deploy.steps import LOAD_TEST_FILES  # noqa: E402
 from app.store import indexes  # noqa: E402
 from tests import artifacts  # noqa: E402
 
@@ -40,6 +41,13 @@ def pytest_configure(config):
     artifacts.wanted = config.getoption("screenshots")
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The run of the load tests alone (`-m alone`) leaves out the test files that hold none (LOAD_TEST_FILES)."""
+    if config.getoption("markexpr") == "alone" and collection_path.suffix == ".py":
+        return str(collection_path.relative_to(config.rootpath)) not in LOAD_TEST_FILES
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
 def pytest_collection_modifyitems(config, items):
     """Mark every test that opens a Playwright page `browser`, so that no file can forget to (and slip
@@ -48,6 +56,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser_name" in item.fixturenames:  # what every Playwright fixture (page, context...) stands on
             item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("alone") and item.nodeid.split("::")[0] not in LOAD_TEST_FILES:
+            raise pytest.UsageError(f"{item.nodeid} is marked alone: add its file to LOAD_TEST_FILES "
+                                    "(app/runtime/deploy/steps.py), or `fab tests` never runs it")
     if hasattr(config, "workerinput"):  # a run in one process keeps the files' order: quick failures come first
         items.sort(key=_rank)
 

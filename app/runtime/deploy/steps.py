@@ -17,6 +17,10 @@ PROGRAMS = ("nginx", "varnishd", "rsync", "openssl", "runuser")
 APT_PACKAGES = "python3-venv nginx varnish rsync openssl"
 # `fab tests --fast`, which a deploy runs first, leaves out what needs real daemons, Chromium or a deploy, or is slow.
 FAST_TESTS = "not daemons and not browser and not deploy and not slow"
+# The files that hold the tests marked `alone`, which `fab tests` runs on their own after the others: that run
+# (`-m alone`) imports only these instead of collecting the whole suite again (a second and a half); conftest.py
+# refuses an `alone` test anywhere else.
+LOAD_TEST_FILES = ("tests/test_faults.py",)
 
 
 class DeployError(RuntimeError):
