@@ -21,8 +21,8 @@ os.environ["LT_ENV_FILE"] = os.devnull
 os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 
 from app import create_app  # noqa: E402
-from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.runtime.deploy.steps import LOAD_TEST_FILES  # noqa: E402
+from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 from tests import artifacts  # noqa: E402
 
