@@ -31,6 +31,7 @@ def app_context(offline=False, **options):
         except embedded.NotServed as exc:
             raise click.ClickException(str(exc)) from None
         app = create_app({"MONGO_URI": uri}, **options)
+        stack.callback(app.extensions["mongo"].close)  # before the embedded server it may have started stops
         stack.enter_context(app.app_context())
         yield app
 

@@ -11,7 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pymongo.errors import InvalidOperation
 
+from app import cli
 from app.runtime.embedded import free_port
 from tests.helpers import require
 
@@ -223,3 +225,12 @@ def test_the_embedded_database_listens_on_loopback_only_and_says_so(env, tmp_pat
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=30)
     assert announced.startswith(f"embedded database on mongodb://127.0.0.1:{port}/: loopback only")
+
+
+def test_a_command_closes_its_database_client_before_its_database_stops(tmp_path, monkeypatch):
+    """What lets `python -m app` exit at once without PyMongo's exit handler (app/__main__.py)."""
+    monkeypatch.setenv("LT_DATA_DIR", str(tmp_path / "var"))
+    with cli.app_context(offline=True) as app:
+        app.extensions["db"].command("ping")
+    with pytest.raises(InvalidOperation, match="after close"):
+        app.extensions["db"].command("ping")
