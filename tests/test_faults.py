@@ -254,8 +254,9 @@ def test_a_worker_killed_mid_request(settings, site, daemons):
 def test_200_voters_at_once(settings, site, daemons):
     talk_ids = site.config["TALK_IDS"]
     with ThreadPoolExecutor(max_workers=200) as pool:
-        # Registering hashes a password (~0.1 s of CPU): 200 at once keep the app busy for ~20 s, and
-        # Varnish's probe, queued behind them, calls it sick. The votes, which are what is checked, come after.
+        # 200 registrations at once can queue Varnish's probe behind them until it calls the app sick (with
+        # production's scrypt, ~0.1 s of CPU each, for ~20 s; the tests' cheap hash makes that rare). The votes,
+        # which are what is checked, come after the probe finds the app healthy.
         voters = list(pool.map(lambda _: Voter(settings.port).register(), range(200)))
         wait_until(lambda: backend_healthy(settings))
 
