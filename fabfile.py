@@ -113,9 +113,10 @@ def tests(c, fast=False, screenshots=False, args=""):
     """Run the tests in parallel, then the load tests on their own (--fast: the quick set, which a deploy runs)."""
     runs = [steps.pytest_command(steps.FAST_TESTS)] if fast else [
         steps.pytest_command("not alone"), steps.pytest_command("alone", parallel=False)]
+    extra = f"{'--screenshots ' if screenshots else ''}{args}"
     with c.cd(str(ROOT)):
         for command in runs:
-            done = c.run(f"{command}{' --screenshots' if screenshots else ''} {args}", pty=sys.stdin.isatty(), warn=True)
+            done = c.run(f"{command} {extra}", pty=sys.stdin.isatty(), warn=True)
             if done.exited not in (0, NO_TESTS_SELECTED):
                 raise Exit(code=done.exited)
 

@@ -43,8 +43,8 @@ def pytest_configure(config):
 
 def pytest_ignore_collect(collection_path, config):
     """The run of the load tests alone (`-m alone`) leaves out the test files that hold none (LOAD_TEST_FILES)."""
-    if config.getoption("markexpr") == "alone" and collection_path.suffix == ".py":
-        return str(collection_path.relative_to(config.rootpath)) not in LOAD_TEST_FILES
+    if config.getoption("markexpr") == "alone" and collection_path.name.startswith("test_"):
+        return not any(collection_path == config.rootpath / name for name in LOAD_TEST_FILES)
     return None
 
 

@@ -22,7 +22,8 @@ def broken(*_):
 def serve_release(make_app, mongo_uri, serve_http):
     """Serve a release of the app (its baked homepage too, as nginx would); its base URL."""
     def serve_release(release, **config):
-        app = make_app(**{"MONGO_URI": mongo_uri, "DB_NAME": f"t_{uuid.uuid4().hex[:12]}", "RELEASE": release, **config})
+        database = {"MONGO_URI": mongo_uri, "DB_NAME": f"t_{uuid.uuid4().hex[:12]}"}
+        app = make_app(**{**database, "RELEASE": release, **config})
         app.register_blueprint(site.bp)
         if "MONGO_URI" not in config:  # the homepage is baked from the database
             with app.app_context():

@@ -1,4 +1,5 @@
-"""Processes: whether one lives or answers, stopping one politely then firmly, and the state files that live ones leave."""
+"""Processes: whether one lives or answers, stopping one politely then firmly, and the state files that live ones
+leave."""
 import json
 import os
 import signal
