@@ -5,7 +5,9 @@ one off if the database fails between them or the worker dies there. So while a 
 quarantine flip) writes, a file in LT_DATA_DIR names its talk: removed once both writes are done,
 kept for a recount if either fails, and left behind if the process dies. `repair`, run before
 requests at most once a second per process (Varnish's probe makes one each second), recounts the
-talks those files name, so a count is exact again within seconds and nobody has to act.
+talks those files name, so a count is exact again within seconds and nobody has to act. It recounts
+them again at each repair until SETTLE seconds after the failure was seen: the database may still
+apply a write whose client gave up on it or died.
 
 A recount is exact under concurrent votes: it reads the talks' `seq` (moved by every change of a
 count), counts their vote documents, and sets a count only if its `seq` has not moved and no live
@@ -27,6 +29,9 @@ from ..store import talks, votes
 PASSES = 3
 # Listing the directory of files: once a second per process is soon enough.
 REPAIR_EVERY = 1.0
+# How long a talk is recounted after a failed or dead write: the server still applies a command whose client
+# died (nx-27017 did so up to 22 ms later under 8 writers; MongoDB finishes an operation whose client is gone).
+SETTLE = 3.0
 VOTING, TO_RECOUNT = "vote", "recount"
 _THIS_PROCESS = {}  # pid: "pid.start", computed once per process (a fork gets a new pid)
 
@@ -81,7 +86,7 @@ def _create(path):
 
 
 def _note(talk_id):
-    """Leave a file that asks for a recount of this talk, synced to disk: this path is rare."""
+    """Leave a file that asks for a recount of this talk, synced to disk (this path is rare); its path."""
     path = _folder() / f"{uuid.uuid4().hex}.{talk_id}.{TO_RECOUNT}"
     _create(path)
     folder = os.open(path.parent, os.O_RDONLY)
@@ -89,7 +94,7 @@ def _note(talk_id):
         os.fsync(folder)
     finally:
         os.close(folder)
-    current_app.extensions.pop("repaired_at", None)  # this process repairs on its next request
+    return path
 
 
 @contextlib.contextmanager
@@ -101,6 +106,7 @@ def _writing(talk_id):
         yield
     except BaseException:  # the database failed, or anything else, between the two writes
         _note(talk_id)
+        current_app.extensions.pop("repaired_at", None)  # this process repairs on its next request
         raise
     finally:
         path.unlink(missing_ok=True)
@@ -211,19 +217,36 @@ def tally(fix=True):
     return drift
 
 
+def _settled(path, since):
+    """Whether this request to recount is SETTLE seconds older than `since` (False if another repair removed it)."""
+    try:
+        return since - path.stat().st_mtime >= SETTLE
+    except FileNotFoundError:
+        return False
+
+
 def repair():
-    """Recount the talks that failed writes and dead processes left; True when none is left waiting."""
+    """Recount the talks that failed writes and dead processes left; True if their counts are exact now.
+
+    A dead process's file becomes a request to recount, dated now; a request stays until a recount after
+    it has settled finds its talk exact, so a write the server applies late is counted too."""
+    started = time.time()
     waiting = {}
     for talk, path, alive in _files():
-        if not alive:
-            waiting.setdefault(talk, []).append(path)
+        if alive:
+            continue
+        if path.suffix == f".{VOTING}":
+            dead, path = path, _note(talk)
+            dead.unlink(missing_ok=True)  # after the request exists, so a crash here leaves one of the two
+        waiting.setdefault(talk, []).append(path)
     if not waiting:
         return True
     unsure = _recount(waiting)[1]
     for talk, paths in waiting.items():
         if talk not in unsure:
             for path in paths:
-                path.unlink(missing_ok=True)  # another process's repair may have been first
+                if _settled(path, started):
+                    path.unlink(missing_ok=True)
     return not unsure
 
 
