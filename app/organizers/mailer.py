@@ -8,7 +8,7 @@ from .. import phases
 from .. import smtp as mail_server
 from ..errors import ApiError
 from ..store import audit, mails
-from . import event, letters, ranking
+from . import decision_letters, event, ranking
 
 
 def outbox(wording=None):
@@ -16,7 +16,7 @@ def outbox(wording=None):
     `wording` previews an unsaved wording instead of the stored one."""
     standings, _ = ranking.standings()
     sent = mails.sent()
-    wording = wording or letters.wording()
+    wording = wording or decision_letters.wording()
     details = event.details()
     messages = []
     for talk in standings:
@@ -27,7 +27,8 @@ def outbox(wording=None):
         messages.append({
             "talk": talk["_id"], "title": talk["title"], "speaker": talk["speaker"], "to": talk["email"],
             "decision": decision, "record": sent.get((talk["_id"], decision)),
-            "subject": letters.fill(letter["subject"], talk, details), "body": letters.fill(letter["body"], talk, details),
+            "subject": decision_letters.fill(letter["subject"], talk, details),
+            "body": decision_letters.fill(letter["body"], talk, details),
         })
     return messages
 
@@ -44,7 +45,7 @@ def refusal(messages):
         return f"{opened} (phase: {phase}): close voting on the Overview before telling speakers, so their news is final."
     if not any(message["decision"] == "accepted" for message in messages):
         return "No talk is accepted yet: accept the top N on the Overview first, or every speaker would hear “not this time”."
-    gaps = letters.missing(letters.wording(), event.details())
+    gaps = decision_letters.missing(decision_letters.wording(), event.details())
     if gaps:
         return f"The email mentions the event's {' and '.join(gaps)}, which is not set: fill in the event's details first."
     return None

@@ -4,7 +4,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from ... import auth, params
 from ...errors import ApiError
 from ...homepage import bake
-from .. import event, fraud, letters, mailer, moderation, programme, ranking
+from .. import decision_letters, event, fraud, mailer, moderation, programme, ranking
 from ..pseudonyms import account_token
 from . import bp, pages
 
@@ -105,14 +105,14 @@ def speakers_wording():
     goes back to the default."""
     intent = params.text(params.fields(), "intent", max_length=10)
     if intent == "reset":
-        letters.save(None, auth.organizer_name())
-        return _done(".speakers", {"wording": letters.wording()}, "#wording")
-    found = letters.from_form(params.fields())
+        decision_letters.save(None, auth.organizer_name())
+        return _done(".speakers", {"wording": decision_letters.wording()}, "#wording")
+    found = decision_letters.from_form(params.fields())
     if intent == "preview":
         return pages.speakers_page(draft=found)
     if intent != "save":
         raise ApiError("intent must be preview, save or reset.")
-    letters.save(found, auth.organizer_name())
+    decision_letters.save(found, auth.organizer_name())
     return _done(".speakers", {"wording": found}, "#wording")
 
 

@@ -7,7 +7,7 @@ from ... import params, phases
 from ...config import PHASES
 from ...errors import ApiError
 from ...store import audit, talks, users, votes
-from .. import event, fraud, letters, mailer, programme, ranking
+from .. import decision_letters, event, fraud, mailer, programme, ranking
 from ..pseudonyms import account_token
 from . import bp, charts
 
@@ -108,7 +108,7 @@ def speakers_page(draft=None):
     pending = mailer.pending(messages)
     return render_template(
         "dashboard/speakers.html", messages=messages, pending=pending, digest=mailer.digest(pending),
-        refusal=mailer.refusal(messages), sending=mailer.in_flight(messages), draft=draft is not None, wording=draft or letters.wording(),
-        event=event.details(), placeholders=letters.PLACEHOLDERS,
-        hearing={decision: sum(1 for m in pending if m["decision"] == decision) for decision in letters.DECISIONS},
+        refusal=mailer.refusal(messages), sending=mailer.in_flight(messages), draft=draft is not None,
+        wording=draft or decision_letters.wording(), event=event.details(), placeholders=decision_letters.PLACEHOLDERS,
+        hearing={decision: sum(m["decision"] == decision for m in pending) for decision in decision_letters.DECISIONS},
     )
