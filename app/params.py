@@ -85,6 +85,17 @@ def fields():
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def repeated(name):
+    """A field that may be sent many times: its values in the query string, then the form, then a JSON list
+    (or a single string) under that name."""
+    values = request.args.getlist(name) + request.form.getlist(name)
+    sent = (_json_body() or {}).get(name, [])
+    sent = [sent] if isinstance(sent, str) else sent
+    if not isinstance(sent, list) or not all(isinstance(value, str) for value in sent):
+        raise ApiError(f"{name} must be a list of strings.", field=name)
+    return values + sent
+
+
 def _has_control(value, multiline):
     allowed = "\n\r\t" if multiline else ""
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)

@@ -135,3 +135,33 @@ def test_accepting_with_no_talks_is_refused(client, db, csrf_token):
     reply = accept(client, csrf_token, digest)
     assert reply.status_code == 409 and "no talks to accept" in error_text(reply)
     assert db.audit.count_documents({}) == 0
+
+
+def test_an_api_client_previews_then_chooses_among_the_tied_in_json(client, db, close_race):
+    ids, _ = close_race
+    plan = client.get("/api/dashboard/accept-top", auth=ORGANIZER, headers={"Accept": "application/json"}).json
+    assert (plan["n"], plan["seats"], plan["digest"]) == (2, 1, preview(client)[1])
+    assert [(talk["title"], talk["votes"]) for talk in plan["sure"]] == [("Clear winner", 3)]
+    assert sorted((talk["title"], talk["speaker"]) for talk in plan["tied"]) == [("Tied B", "Grace Hopper"),
+                                                                                ("Tied C", "Grace Hopper")]
+    reply = client.post("/api/dashboard/accept-top", auth=ORGANIZER, json={"digest": plan["digest"], "tied": [ids["Tied B"]]})
+    assert reply.status_code == 200 and reply.json["success"] is True
+    assert sorted(reply.json["accepted"]) == sorted([ids["Clear winner"], ids["Tied B"]])
+    assert accepted_titles(db) == ["Clear winner", "Tied B"]
+
+
+@pytest.mark.parametrize("tied", [5, [5], {"id": "x"}])
+def test_a_json_choice_that_is_not_a_list_of_ids_is_refused(client, db, close_race, tied):
+    reply = client.post("/api/dashboard/accept-top", auth=ORGANIZER, json={"digest": preview(client)[1], "tied": tied})
+    assert (reply.status_code, reply.json["field"]) == (400, "tied")
+    assert "list of strings" in reply.json["text"]
+    assert accepted_titles(db) == []
+
+
+def test_an_api_client_quarantines_accounts_named_in_a_json_list(app, client, db, close_race):
+    _, voters = close_race
+    with app.app_context():
+        accounts = [account_token(voter["_id"]) for voter in voters[1:]]
+    reply = client.post("/api/dashboard/accounts/quarantine", auth=ORGANIZER, json={"account": accounts})
+    assert (reply.status_code, reply.json) == (200, {"success": True, "action": "quarantine", "changed": 2})
+    assert sorted(user["_id"] for user in db.users.find({"quarantined": True})) == sorted(v["_id"] for v in voters[1:])

@@ -43,7 +43,7 @@ def accept_top_n():
     if params.text(params.fields(), "digest", max_length=64) != plan["digest"]:
         raise ApiError("The ranking changed since your preview: look at it again, then accept.", 409)
     unknown = ApiError("No such talk among those tied.", 400)
-    chosen = [params.identifier({"tied": value}, "tied", unknown) for value in request.form.getlist("tied")]
+    chosen = [params.identifier({"tied": value}, "tied", unknown) for value in params.repeated("tied")]
     accepted = moderation.accept_top(plan, chosen, auth.organizer_name())
     return _done(".overview", {"accepted": [talk["_id"] for talk in accepted]}, "#ranking")
 
@@ -82,7 +82,7 @@ def accounts(action):
         user_ids = [row["user"] for row in fraud.suspects(fraud.screen()) if not row["quarantined"]]
         reason = f"suspect: fraud score {fraud.SUSPECT_SCORE} or more"
     else:
-        user_ids = _accounts_named(request.form.getlist("account"))
+        user_ids = _accounts_named(params.repeated("account"))
         reason = "by hand"
     if not user_ids:
         raise ApiError("No accounts given.")
