@@ -107,6 +107,14 @@ def site(app_env, titles):
         app.extensions["mongo"].close()
 
 
+def workers(master):
+    """The pids of uWSGI's workers: its master's children (none once it is gone)."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
 def varnishadm(settings, *words):
     """A varnishadm command's output."""
     return subprocess.run(["varnishadm", "-n", str(settings.varnish_dir), *words], capture_output=True, text=True,

@@ -118,9 +118,16 @@ def fab(repo, sshd, *words, ok=True):
     done = subprocess.run([str(FAB), "-r", str(repo), "-S", str(sshd["config"]), *words], capture_output=True,
                           text=True, timeout=300, stdin=subprocess.DEVNULL)
     output = done.stdout + done.stderr
-    assert (done.returncode == 0) == ok, f"fab {' '.join(words)} exited {done.returncode}:\n{output[-6000:]}"
+    assert (done.returncode == 0) == ok, (f"fab {' '.join(words)} exited {done.returncode}:\n{output[-6000:]}"
+                                          f"{services_logs(repo.parent / 'srv')}")
     done.output = output
     return done
+
+
+def services_logs(app_dir, lines=60):
+    """The last lines of each service's log on the server, to show why a deploy did what it did."""
+    return "".join(f"\n==== {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+                   for log in sorted((app_dir / "shared" / "run" / "logs").glob("*.log")))
 
 
 @pytest.fixture(scope="session")

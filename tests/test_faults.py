@@ -12,7 +12,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -25,7 +24,7 @@ from app.store import votes
 
 from . import stack_helpers
 from .helpers import waiting_for_recount
-from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, wait_until
+from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, wait_until, workers
 
 pytestmark = pytest.mark.xdist_group("faults")  # the file's module-scoped daemons start once
 TALKS = 5
@@ -179,11 +178,6 @@ def daemons(settings, app_env, site):
 def backend_healthy(settings):
     """Whether Varnish's probe finds the app healthy."""
     return all(state == "healthy" for state in backend_health(settings).values())
-
-
-def workers(master):
-    """The pids of uWSGI's workers: its master's children."""
-    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
 def drift(site):

@@ -26,7 +26,7 @@ from app.store import talks, users
 
 from . import stack_helpers
 from .helpers import listening_tcp_sockets, open_sockets, require
-from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, varnishadm, wait_until
+from .stack_helpers import ORGANIZER, PASSWORD, TTL, backend_health, call, post, varnishadm, wait_until, workers
 
 pytestmark = pytest.mark.xdist_group("stack")  # the file's module-scoped daemons start once
 PROBES = 3  # logins with unknown emails per address before 429: how the tests see which address the app sees
@@ -445,6 +445,30 @@ def test_stack_rides_out_a_uwsgi_restart(settings, varnish, uwsgi, voter, site):
 
 
 @pytest.mark.daemons
+def test_a_graceful_reload_keeps_uwsgi_and_every_request(settings, varnish, uwsgi):
+    master, before = uwsgi.pid, workers(uwsgi.pid)
+    statuses, stop = [], threading.Event()
+
+    def ask():
+        while not stop.is_set():
+            statuses.append(call(settings.nginx_port, "GET", "/api/health").status)
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        time.sleep(0.2)
+        later = max(time.time(), settings.reload_file.stat().st_mtime + 1)  # uWSGI compares whole seconds
+        os.utime(settings.reload_file, (later, later))  # what `systemctl reload` and deploys do
+        wait_until(lambda: workers(master) and not set(workers(master)) & set(before))
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        asking.join()
+    # The same master re-executed itself in the venv's Python, holding the socket: nothing was refused.
+    assert uwsgi.running and uwsgi.pid == master
+    assert statuses and set(statuses) == {200}
+
+
+@pytest.mark.daemons
 def test_logs_hold_no_password_or_user_id(settings, varnish, voter, site):
     speaker = {"email": "speaker@example.org", "password": PASSWORD}
     speaker_id = get(settings, "/api/user/action/?" + urlencode(speaker)).json["_id"]  # the legacy GET login
@@ -502,6 +526,15 @@ def test_htpasswd_and_the_uwsgi_socket_dir_are_the_apps_users_alone(tmp_path):
     assert (grp.getgrgid(htpasswd.st_gid).gr_name, stat.S_IMODE(htpasswd.st_mode)) == ("www-data", 0o640)
     assert (pwd.getpwuid(sockets.st_uid).pw_name, grp.getgrgid(sockets.st_gid).gr_name,
             stat.S_IMODE(sockets.st_mode)) == ("www-data", "www-data", 0o750)
+
+
+def test_rendering_the_confs_leaves_uwsgi_running_as_it_is(tmp_path):
+    settings = stack.StackSettings(run_dir=tmp_path, www_dir=tmp_path / "www")
+    stack.render(settings, ORGANIZER)
+    assert settings.reload_file.exists()  # uWSGI watches it from its start
+    os.utime(settings.reload_file, (1, 1))
+    stack.render(settings, ORGANIZER)
+    assert settings.reload_file.stat().st_mtime == 1  # not touched: that would reload uWSGI
 
 
 def test_votes_take_the_write_concern_of_the_uri():

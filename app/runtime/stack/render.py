@@ -107,5 +107,7 @@ def render(s, config):
         changed.append(s.run_dir / "htpasswd")
     s.nginx_prefix.mkdir(parents=True, exist_ok=True)
     _socket_dir(s)
-    s.reload_file.touch()
+    # Made if missing, never touched: uWSGI reloads when its time moves (in whole seconds), so a touch here reloaded
+    # the old release before a deploy switched `current`, and hid the deploy's own reload in the same second.
+    os.close(os.open(s.reload_file, os.O_WRONLY | os.O_CREAT, 0o644))
     return changed
