@@ -190,7 +190,13 @@ def test_deploy_refuses_a_dirty_tree(repo, sshd, server, first_release):
     assert os.readlink(server / "current").endswith(first_release)
 
 
+def uwsgi_pid(app_dir):
+    """The pid of the uWSGI master the server's supervisor runs."""
+    return json.loads((app_dir / "shared" / "run" / "services.json").read_text())["services"]["uwsgi"]
+
+
 def test_changed_template_deploys_then_rolls_back(repo, sshd, server, first_release, ports):
+    master = uwsgi_pid(server)
     template = repo / "app" / "templates" / "index.html"
     template.write_text(template.read_text().replace("</body>", f"<p>{MARKER}</p>\n</body>"))
     commit(repo, "a visible change")
@@ -203,6 +209,7 @@ def test_changed_template_deploys_then_rolls_back(repo, sshd, server, first_rele
     assert MARKER not in get(ports["port"], "/")[1]
     assert health(ports)[1]["release"] == first_release
     assert sorted(os.listdir(server / "releases")) == [first_release, second]
+    assert uwsgi_pid(server) == master  # both were graceful reloads of the same uWSGI, never a restart
 
 
 def test_broken_build_rolls_itself_back_and_the_site_stays_up(repo, sshd, server, first_release, ports):
