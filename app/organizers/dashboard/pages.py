@@ -49,6 +49,11 @@ def confirm_phase():
                            effects=PHASE_EFFECTS, scheduled=scheduled)
 
 
+def _plan_row(row):
+    """A talk of the accept-top plan as an API client gets it."""
+    return {name: row[name] for name in ("_id", "title", "speaker", "votes")}
+
+
 @bp.route("/accept-top", methods=["GET"])
 def accept_top():
     """What "accept the top N" will do, with the tie across the line (if any) for the organizer to decide; as JSON
@@ -57,10 +62,8 @@ def accept_top():
     standings, _ = ranking.standings()
     plan = ranking.top_n_plan(standings, config["TOP_N"])
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        def talk(row):
-            return {name: row[name] for name in ("_id", "title", "speaker", "votes")}
         return {"success": True, "n": plan["n"], "seats": plan["seats"], "digest": plan["digest"],
-                "sure": [talk(row) for row in plan["sure"]], "tied": [talk(row) for row in plan["tied"]]}
+                **{part: [_plan_row(row) for row in plan[part]] for part in ("sure", "tied")}}
     planned = {row["_id"] for row in plan["sure"] + plan["tied"]}
     return render_template(
         "dashboard/accept_top.html", plan=plan, phase=phases.current(),
