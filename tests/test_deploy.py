@@ -190,26 +190,41 @@ def test_deploy_refuses_a_dirty_tree(repo, sshd, server, first_release):
     assert os.readlink(server / "current").endswith(first_release)
 
 
-def uwsgi_pid(app_dir):
-    """The pid of the uWSGI master the server's supervisor runs."""
-    return json.loads((app_dir / "shared" / "run" / "services.json").read_text())["services"]["uwsgi"]
+def service_pids(app_dir):
+    """The pid of each service the server's supervisor runs, by name."""
+    return json.loads((app_dir / "shared" / "run" / "services.json").read_text())["services"]
 
 
-def test_changed_template_deploys_then_rolls_back(repo, sshd, server, first_release, ports):
-    master = uwsgi_pid(server)
+def active_vcl(app_dir):
+    """The name of the VCL the deployed Varnish uses."""
+    listed = subprocess.run(["varnishadm", "-n", str(app_dir / "shared" / "run" / "varnish"), "vcl.list"],
+                            capture_output=True, text=True, timeout=10, check=True).stdout
+    return next(line.split()[-1] for line in listed.splitlines() if line.startswith("active"))
+
+
+def test_changed_template_and_confs_deploy_then_roll_back(repo, sshd, server, first_release, ports):
+    pids, vcl = service_pids(server), active_vcl(server)
     template = repo / "app" / "templates" / "index.html"
     template.write_text(template.read_text().replace("</body>", f"<p>{MARKER}</p>\n</body>"))
-    commit(repo, "a visible change")
-    fab(repo, sshd, "e", "test", "deploy", "--skip-tests")
+    for conf in ("varnish.vcl", "nginx.conf"):
+        path = repo / "confs" / conf
+        path.write_text(path.read_text() + "# changed by a test\n")
+    commit(repo, "a visible change, and a change to the confs")
+    deployed = fab(repo, sshd, "e", "test", "deploy", "--skip-tests")
     second = os.readlink(server / "current").rsplit("/", 1)[1]
     assert second != first_release and MARKER in get(ports["port"], "/")[1]
     assert health(ports)[1]["release"] == second
+    assert "restarted none; reloaded uwsgi nginx varnish" in deployed.output
+    reloaded = active_vcl(server)
+    assert reloaded != vcl and reloaded.startswith("reload_")  # varnishreload loaded the changed VCL
 
     fab(repo, sshd, "e", "test", "rollback")
     assert MARKER not in get(ports["port"], "/")[1]
     assert health(ports)[1]["release"] == first_release
     assert sorted(os.listdir(server / "releases")) == [first_release, second]
-    assert uwsgi_pid(server) == master  # both were graceful reloads of the same uWSGI, never a restart
+    assert active_vcl(server) not in (vcl, reloaded)
+    # Every change was a reload in place of the same processes, never a restart: Varnish keeps its cache.
+    assert service_pids(server) == pids
 
 
 def test_broken_build_rolls_itself_back_and_the_site_stays_up(repo, sshd, server, first_release, ports):
