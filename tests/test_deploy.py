@@ -269,3 +269,21 @@ def test_logs_show_the_services_with_an_explicit_host(repo, sshd, first_release)
     shown = fab(repo, sshd, "-H", f"root@127.0.0.1:{sshd['port']}", "e", "test", "logs", "--lines", "5",
                 "--no-follow").output
     assert "uwsgi.log" in shown and "varnish.log" in shown
+
+
+def test_bounce_restarts_uwsgi_alone_and_pip_install_mends_the_venv(repo, sshd, server, first_release, ports):
+    before = service_pids(server)
+    fab(repo, sshd, "e", "test", "bounce")
+    after = service_pids(server)
+    assert after["uwsgi"] != before["uwsgi"]
+    assert {name: pid for name, pid in after.items() if name != "uwsgi"} == {
+        name: pid for name, pid in before.items() if name != "uwsgi"}
+    assert health(ports)[0] == 200
+    assert "install requirements: done" in fab(repo, sshd, "e", "test", "pip_install").output
+
+
+def test_pull_ships_a_release_without_switching_to_it(repo, sshd, server, first_release, ports):
+    current = os.readlink(server / "current")
+    pulled = fab(repo, sshd, "e", "test", "pull").output.split(" has ", 1)[1].split(";", 1)[0].strip()
+    assert (server / "releases" / pulled / ".venv" / "bin" / "python").exists()
+    assert os.readlink(server / "current") == current and health(ports)[1]["release"] != pulled
