@@ -33,10 +33,15 @@ def html_pages(app, prefix, template):
     app.extensions.setdefault("error_pages", {})[prefix] = template
 
 
+def wants_page():
+    """Whether the client asks for a page: browsers name text/html; API clients name JSON, send */* (which
+    best_match gives to JSON) or nothing."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
 def _page_template():
     """The error page's template when a browser asks an address that has pages, else None (JSON)."""
-    # Browsers name text/html; API clients name JSON or send */*, which best_match gives to JSON.
-    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+    if not wants_page():
         return None
     pages = current_app.extensions.get("error_pages", {})
     return next((template for prefix, template in pages.items() if request.path.startswith(prefix)), None)

@@ -30,7 +30,7 @@ def close_race(app, client, register, pitch, set_phase):
 
 def preview(client):
     """The accept-top page and the digest its form carries."""
-    page = client.get("/api/dashboard/accept-top", auth=ORGANIZER).get_data(as_text=True)
+    page = client.get("/api/dashboard/accept-top", auth=ORGANIZER, headers=HTML).get_data(as_text=True)
     return page, re.search(r'name="digest" value="([0-9a-f]+)"', page).group(1)
 
 
@@ -140,6 +140,7 @@ def test_accepting_with_no_talks_is_refused(client, db, csrf_token):
 def test_an_api_client_previews_then_chooses_among_the_tied_in_json(client, db, close_race):
     ids, _ = close_race
     plan = client.get("/api/dashboard/accept-top", auth=ORGANIZER, headers={"Accept": "application/json"}).json
+    assert client.get("/api/dashboard/accept-top", auth=ORGANIZER, headers={"Accept": "*/*"}).json == plan  # curl's
     assert (plan["n"], plan["seats"], plan["digest"]) == (2, 1, preview(client)[1])
     assert [(talk["title"], talk["votes"]) for talk in plan["sure"]] == [("Clear winner", 3)]
     assert sorted((talk["title"], talk["speaker"]) for talk in plan["tied"]) == [("Tied B", "Grace Hopper"),
@@ -148,6 +149,15 @@ def test_an_api_client_previews_then_chooses_among_the_tied_in_json(client, db, 
     assert reply.status_code == 200 and reply.json["success"] is True
     assert sorted(reply.json["accepted"]) == sorted([ids["Clear winner"], ids["Tied B"]])
     assert accepted_titles(db) == ["Clear winner", "Tied B"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost"])
+def test_a_json_choice_from_a_browser_page_is_refused_without_the_forms_token(client, db, close_race, origin):
+    ids, _ = close_race  # another site's script, or the dashboard's own origin, with the browser's saved Basic auth
+    reply = client.post("/api/dashboard/accept-top", auth=ORGANIZER, headers={"Origin": origin},
+                        json={"digest": preview(client)[1], "tied": [ids["Tied B"]]})
+    assert reply.status_code == 403 and reply.json["success"] is False
+    assert accepted_titles(db) == []
 
 
 @pytest.mark.parametrize("tied", [5, [5], {"id": "x"}])

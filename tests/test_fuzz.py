@@ -13,10 +13,12 @@ from app.store import indexes
 pytestmark = pytest.mark.xdist_group("fuzz")  # the file's module-scoped daemons start once
 FIELDS = ["email", "password", "name", "user", "session", "title", "description", "vote", "_id", "phase",
           "fingerprint", "logout", "digest", "tied", "talk", "direction", "intent", "date", "time", "place",
-          "accepted_subject", "accepted_body", "declined_subject", "declined_body", "action", "token"]
+          "accepted_subject", "accepted_body", "declined_subject", "declined_body", "action", "token", "account",
+          "suspects"]
 ROUTES = ["/api/user/action/", "/api/user/me", "/api/session/action/", "/api/vote/action/", "/api/session/", "/api/health",
           "/api/dashboard/phase", "/api/dashboard/phase/confirm", "/api/dashboard/accept-top", "/api/dashboard/event",
-          "/api/dashboard/speakers/wording", "/api/dashboard/programme/move"]
+          "/api/dashboard/speakers/wording", "/api/dashboard/programme/move", "/api/dashboard/accounts/quarantine",
+          "/api/dashboard/accounts/release"]
 
 # Text with a lone UTF-16 surrogate: "\\ud800" in JSON, %ED%A0%80 in a query or form.
 with_surrogate = st.tuples(st.text(max_size=20), st.characters(categories=["Cs"]), st.text(max_size=20)).map("".join)

@@ -1,8 +1,8 @@
 """The dashboard's state-changing POSTs. A browser form is sent back to its page; an API client gets JSON."""
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, url_for
 
 from ... import auth, params
-from ...errors import ApiError
+from ...errors import ApiError, wants_page
 from ...homepage import bake
 from .. import decision_letters, event, fraud, mailer, moderation, programme, ranking
 from ..pseudonyms import account_token
@@ -11,7 +11,7 @@ from . import bp, pages
 
 def _done(page, body, anchor=""):
     """Back to the page for a browser (303, so a reload does not re-post), the result as JSON otherwise."""
-    if request.accept_mimetypes.accept_html:
+    if wants_page():
         return redirect(url_for(page) + anchor, 303)
     return {"success": True, **body}
 
@@ -58,7 +58,7 @@ def move_in_programme():
         raise ApiError("direction must be up or down.")
     standings, _ = ranking.standings()
     place = programme.move(standings, talk_id, direction, auth.organizer_name())
-    if request.accept_mimetypes.accept_html:
+    if wants_page():
         # Back to the same button, focused (autofocus, which also scrolls to it), so a keyboard user can keep
         # moving the talk. No #fragment: a page with a target element ignores autofocus.
         return redirect(url_for(".programme_page", moved=talk_id, direction=direction), 303)
@@ -120,6 +120,6 @@ def speakers_wording():
 def send_decisions():
     """Send the decision emails the preview showed, each once; refused if the lineup changed since the preview."""
     sent, failed = mailer.send(params.text(params.fields(), "digest", max_length=64), auth.organizer_name())
-    if request.accept_mimetypes.accept_html:
+    if wants_page():
         return render_template("dashboard/sent.html", sent=sent, failed=failed)
     return {"success": True, "sent": len(sent), "failed": [m["to"] for m in failed]}

@@ -5,7 +5,7 @@ from flask import current_app, render_template, request
 
 from ... import params, phases
 from ...config import PHASES
-from ...errors import ApiError
+from ...errors import ApiError, wants_page
 from ...store import audit, talks, users, votes
 from .. import decision_letters, event, fraud, mailer, programme, ranking
 from ..pseudonyms import account_token
@@ -61,7 +61,7 @@ def accept_top():
     config = current_app.config
     standings, _ = ranking.standings()
     plan = ranking.top_n_plan(standings, config["TOP_N"])
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+    if not wants_page():
         return {"success": True, "n": plan["n"], "seats": plan["seats"], "digest": plan["digest"],
                 **{part: [_plan_row(row) for row in plan[part]] for part in ("sure", "tied")}}
     planned = {row["_id"] for row in plan["sure"] + plan["tied"]}
