@@ -32,7 +32,7 @@ RECOUNT_SAMPLE = 20
 TARGETS = {
     "hit_vs_nginx": 0.7, "hit_vs_live": 30, "votes_vs_original": 3, "p99_16_ms": 100,
     "tally_vs_recount": 20, "bake_1000_s": 1.0, "worker_rss_mb": 80, "votes_vs_single_op": 0.3,
-    "vote_commands_vs_single_op": 0.3,
+    "vote_commands_vs_single_op": 0.3, "vote_db_cpu_vs_single_op": 0.3,
 }
 
 
@@ -96,8 +96,15 @@ def polling(varnish_url, log, pages, seconds=6, every=2.0):
             "backend_rps": round((backend_hits(log) - before) / elapsed, 2)}
 
 
-def _for_seconds(seconds, concurrency, step):
-    """Call step(n) in a loop from `concurrency` threads (n = the thread's number) for `seconds`; calls per second."""
+def cpu_seconds(pid):
+    """The CPU time (user + system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
+def _for_seconds(seconds, concurrency, step, server_pid):
+    """Call step(n) in a loop from `concurrency` threads (n = the thread's number) for `seconds`: calls per
+    second, and the database server's CPU milliseconds per call (what the call costs it, whoever else is busy)."""
     done, stop = [0] * concurrency, threading.Event()
 
     def worker(n):
@@ -106,32 +113,35 @@ def _for_seconds(seconds, concurrency, step):
             done[n] += 1
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(server_pid), time.perf_counter()
     for thread in threads:
         thread.start()
     time.sleep(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    return round(sum(done) / (time.perf_counter() - started), 1)
+    calls = sum(done)
+    return round(calls / (time.perf_counter() - started), 1), round(1000 * (cpu_seconds(server_pid) - cpu) / calls, 3)
 
 
-def single_op_rps(mongo_uri, seconds, concurrency=16):
+def single_op_rps(mongo, seconds, concurrency=16):
     """The embedded server's rate of one simple write (an `$inc` by _id, like a vote's count update) from
-    `concurrency` threads: what a vote's three commands are measured against."""
-    client = MongoClient(mongo_uri)
+    `concurrency` threads, and its CPU ms per write: what a vote's three commands are measured against."""
+    client = MongoClient(mongo.uri)
     scratch = client["bench_single_op"]["counters"]
     scratch.insert_many([{"_id": n, "n": 0} for n in range(concurrency)])
-    rate = _for_seconds(seconds, concurrency, lambda n: scratch.find_one_and_update({"_id": n}, {"$inc": {"n": 1}}))
+    figures = _for_seconds(seconds, concurrency, lambda n: scratch.find_one_and_update({"_id": n}, {"$inc": {"n": 1}}),
+                           mongo.process.pid)
     client.drop_database("bench_single_op")
     client.close()
-    return rate
+    return figures
 
 
-def vote_commands_rps(app, plans, seconds):
+def vote_commands_rps(app, plans, seconds, server_pid):
     """Votes per second when only a vote's database commands run (the voter, then ledger.cast), from one
     thread per plan with the same client as single_op_rps: the round trips without HTTP, Flask and the
-    web servers, which on this 2-core machine take most of the CPU from the database."""
+    web servers, which on this 2-core machine take most of the CPU from the database; and the database's
+    CPU ms per vote."""
     signals = {"ip": "127.0.0.1", "ua": "bench", "fingerprint": None}
     steps = [itertools.cycle(plan) for plan in plans]
 
@@ -140,7 +150,7 @@ def vote_commands_rps(app, plans, seconds):
         with app.app_context():
             ledger.cast(users.find(fields["user"]), fields["session"], fields["vote"] == "1", signals)
 
-    return _for_seconds(seconds, len(plans), vote)
+    return _for_seconds(seconds, len(plans), vote, server_pid)
 
 
 def bulk_figures(mongo_uri, www):
@@ -226,9 +236,10 @@ def measure(tmp, quick):
                 comparison[name] = load.hammer(f"http://127.0.0.1:{port}", "/api/vote/action/",
                                                toggle_plans(voters, talks, 16, 10 if quick else 25, 7))
         results["votes_vs_original"] = comparison
-        results["single_op_rps"] = single_op_rps(mongo.uri, seconds)
+        results["single_op_rps"], results["single_op_db_cpu_ms"] = single_op_rps(mongo, seconds)
         app = create_app()
-        results["vote_commands_rps"] = vote_commands_rps(app, vote_plans(voters, talks, 16, 1000, 16), seconds)
+        results["vote_commands_rps"], results["vote_db_cpu_ms"] = vote_commands_rps(
+            app, vote_plans(voters, talks, 16, 1000, 16), seconds, mongo.process.pid)
         app.extensions["mongo"].close()
         results["bulk"] = bulk_figures(mongo.uri, tmp / "bulk-www")
     return results
@@ -246,6 +257,9 @@ def ratios(results):
         "p99_16_ms": results["votes_full_stack"]["16"]["p99_ms"],
         "votes_vs_single_op": results["votes_full_stack"]["16"]["per_second"] / results["single_op_rps"],
         "vote_commands_vs_single_op": results["vote_commands_rps"] / results["single_op_rps"],
+        # The database's CPU per single write over its CPU per vote: the votes/s its work allows, whatever
+        # else shares the machine's cores, against single writes/s.
+        "vote_db_cpu_vs_single_op": results["single_op_db_cpu_ms"] / results["vote_db_cpu_ms"],
         "tally_vs_recount": bulk["recount_s"] / max(bulk["tally_s"], 1e-6),
         "bake_1000_s": bulk["bake_1000_s"],
         "worker_rss_mb": results["worker_rss_mb"] or 0,
@@ -273,9 +287,9 @@ def table(results, quoted):
     lines.append(f"| toggles at 16 concurrent, uWSGI direct: ours / original algorithm | {ours['per_second']} / "
                  f"{original['per_second']} req/s |")
     lines.append(f"| the embedded server's single write (`$inc` by _id), 16 concurrent | "
-                 f"{results['single_op_rps']} ops/s |")
+                 f"{results['single_op_rps']} ops/s, {results['single_op_db_cpu_ms']} ms of its CPU each |")
     lines.append(f"| a vote's database commands alone (the voter, ledger.cast), 16 concurrent | "
-                 f"{results['vote_commands_rps']} votes/s |")
+                 f"{results['vote_commands_rps']} votes/s, {results['vote_db_cpu_ms']} ms of the database's CPU each |")
     for row in results["polling"]:
         lines.append(f"| {row['pages']} pages polling every 2 s ({row['client_rps']} req/s): backend req/s | {row['backend_rps']} |")
     lines.append(f"| 10k users, 1k talks, 100k votes: tally / per-document recount (scaled from "
