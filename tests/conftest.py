@@ -20,11 +20,12 @@ os.environ["LT_ENV_FILE"] = os.devnull
 # Production's scrypt costs ~0.1 s of CPU per hash and dominated the suite; the servers tests start inherit this.
 os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 
-from app import create_app  # noqa: E402
+from app import create_app, demo  # noqa: E402
 from app.runtime.deploy.steps import LOAD_TEST_FILES  # noqa: E402
 from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
 from app.store import indexes  # noqa: E402
 from tests import artifacts  # noqa: E402
+from tests.helpers import require  # noqa: E402
 
 ORGANIZER = ("organizer", "organizer")
 # Under pytest-xdist (--dist loadgroup --no-loadscope-reorder) the workers take the tests, a whole xdist group at
@@ -250,3 +251,14 @@ def serve_http():
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def dashboard_url(app, set_phase, serve_http):
+    """The dashboard of the app, with demo votes, served on a free loopback port for the test (in Chromium)."""
+    require("chromium")
+    app.config["TOP_N"] = 5
+    with app.app_context():
+        demo.load(40, 12, 260, seed=3)
+    set_phase("voting")
+    return serve_http(app) + "/api/dashboard/"

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from tests.a11y import axe_violations
 from tests.artifacts import from_the_top
+from tests.browser_helpers import Site, card, log_in, open_login, open_page, register_in_form  # noqa: F401
 from tests.helpers import require
-from tests.test_browser import Site, card, log_in, open_login, open_page, register_in_form  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
               pytest.mark.xdist_group("account_mail_browser")]  # one site for the whole file

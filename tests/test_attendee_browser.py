@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tests import artifacts
 from tests.a11y import axe_violations
+from tests.browser_helpers import LIVE_MS, Site, card, log_in, open_login, open_page, poll_within_live_ms  # noqa: F401 (fixture)
 from tests.helpers import require
-from tests.test_browser import LIVE_MS, Site, card, log_in, open_login, open_page, poll_within_live_ms  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.daemons,  # it also runs `python -m app serve`
               pytest.mark.xdist_group("attendee_browser")]  # one site for the whole file

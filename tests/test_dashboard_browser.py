@@ -3,22 +3,9 @@ its buttons work, and it fits a tablet. Screenshots go to artifacts/ (with --scr
 import pytest
 from playwright.sync_api import expect
 
-from app import demo
 from tests.artifacts import screenshot
-from tests.helpers import require
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def dashboard_url(app, set_phase, serve_http):
-    """The app, with demo votes, served on a free loopback port for the test."""
-    require("chromium")
-    app.config["TOP_N"] = 5
-    with app.app_context():
-        demo.load(40, 12, 260, seed=3)
-    set_phase("voting")
-    return serve_http(app) + "/api/dashboard/"
 
 
 def test_dashboard_in_a_browser(dashboard_url, new_context):  # the server first, so it stops after the page closes

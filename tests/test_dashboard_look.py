@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 from tests.a11y import axe_violations
 from tests.artifacts import screenshot
 from tests.stack_helpers import wait_until
-from tests.test_dashboard_browser import dashboard_url  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
