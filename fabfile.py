@@ -12,8 +12,10 @@ from fabric import Connection, task
 from invoke import Collection
 from invoke.exceptions import Exit
 
-from app.runtime.deploy import environments, steps
+from app.runtime import testsuite
+from app.runtime.deploy import environments, provision, releases, upkeep
 from app.runtime.deploy.server import Server
+from app.runtime.deploy.steps import DeployError
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = shlex.quote(sys.executable)
@@ -43,7 +45,7 @@ def on_servers(c, action):
         with server:
             try:
                 action(server)
-            except steps.DeployError as error:
+            except DeployError as error:
                 raise Exit(f"{server.name}: {error}") from None
 
 
@@ -111,8 +113,8 @@ def bench(c, quick=False):
                                "args": "extra pytest arguments, e.g. '-k vote -x'"})
 def tests(c, fast=False, screenshots=False, args=""):
     """Run the tests in parallel, then the load tests on their own (--fast: the quick set, which a deploy runs)."""
-    runs = [steps.pytest_command(steps.FAST_TESTS)] if fast else [
-        steps.pytest_command("not alone"), steps.pytest_command("alone", parallel=False)]
+    runs = [testsuite.pytest_command(testsuite.FAST_TESTS)] if fast else [
+        testsuite.pytest_command("not alone"), testsuite.pytest_command("alone", parallel=False)]
     extra = f"{'--screenshots ' if screenshots else ''}{args}"
     with c.cd(str(ROOT)):
         for command in runs:
@@ -185,57 +187,57 @@ def setup(c):
     """Prepare the servers (idempotent): dirs, settings, venv; confs and services once a release runs."""
     requirements = (ROOT / "requirements.txt").read_text()
     on_servers(c, lambda server: print(f"{server.name}: " + (
-        "set up" if steps.setup(server, requirements) else "already set up, nothing changed")))
+        "set up" if provision.setup(server, requirements) else "already set up, nothing changed")))
 
 
 @task(help={"skip_tests": "do not run the fast tests here first",
             "branch": "have the servers git-clone this branch of the environment's repo, instead of rsyncing this commit"})
 def deploy(c, skip_tests=False, branch=None):
     """Ship this commit as a new release, switch to it and check it; roll back if the check fails."""
-    on_servers(c, lambda server: print(f"{server.name} runs {steps.deploy(server, ROOT, skip_tests, branch)} "
+    on_servers(c, lambda server: print(f"{server.name} runs {releases.deploy(server, ROOT, skip_tests, branch)} "
                                        f"{server.env.url}"))
 
 
 @task
 def rollback(c):
     """Switch the servers back to the release before the current one."""
-    on_servers(c, lambda server: print(f"{server.name} runs {steps.rollback(server)} again"))
+    on_servers(c, lambda server: print(f"{server.name} runs {releases.rollback(server)} again"))
 
 
 @task(help={"branch": "git-clone this branch of the environment's repo instead"})
 def pull(c, branch=None):
     """Put this commit on the servers as a new release, with its requirements, without switching to it."""
-    on_servers(c, lambda server: print(f"{server.name} has {steps.pull(server, ROOT, branch)}; `fab deploy` runs one"))
+    on_servers(c, lambda server: print(f"{server.name} has {releases.pull(server, ROOT, branch)}; `fab deploy` runs one"))
 
 
 @task
 def pip_install(c):
     """Install the current release's requirements into its venv (a half-made venv is made again)."""
-    on_servers(c, steps.pip_install)
+    on_servers(c, upkeep.pip_install)
 
 
 @task
 def bounce(c):
     """Restart uWSGI on the servers (deploys reload it gracefully instead)."""
-    on_servers(c, steps.bounce)
+    on_servers(c, upkeep.bounce)
 
 
 @task
 def backup(c):
     """Back up the server's database and download it into backups/ENV-HOST-TIME.json."""
-    on_servers(c, lambda server: print(f"downloaded {steps.backup(server, BACKUPS)}"))
+    on_servers(c, lambda server: print(f"downloaded {upkeep.backup(server, BACKUPS)}"))
 
 
 @task(help={"path": "a file made by `fab backup`", "force": "replace the data of a non-empty database"})
 def restore(c, path, force=False):
     """Upload a backup and restore it on the server (refuses a non-empty database without --force)."""
-    on_servers(c, lambda server: steps.restore(server, Path(path), force))
+    on_servers(c, lambda server: upkeep.restore(server, Path(path), force))
 
 
 @task(help={"lines": "how many lines to show first (100)", "follow": "keep following; --no-follow prints and stops"})
 def logs(c, lines=100, follow=True):
     """Tail the services' logs on the server."""
-    on_servers(c, lambda server: steps.logs(server, lines, follow, pty=sys.stdin.isatty()))
+    on_servers(c, lambda server: upkeep.logs(server, lines, follow, pty=sys.stdin.isatty()))
 
 
 def _with_seed_spellings(task_names):

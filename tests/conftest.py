@@ -21,8 +21,8 @@ os.environ["LT_ENV_FILE"] = os.devnull
 os.environ["LT_PASSWORD_HASH"] = "pbkdf2:sha256:1"
 
 from app import create_app, demo  # noqa: E402
-from app.runtime.deploy.steps import LOAD_TEST_FILES  # noqa: E402
 from app.runtime.embedded import EmbeddedMongo, free_port  # noqa: E402
+from app.runtime.testsuite import LOAD_TEST_FILES  # noqa: E402
 from app.store import indexes  # noqa: E402
 from tests import artifacts  # noqa: E402
 from tests.helpers import require  # noqa: E402
@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("alone") and item.nodeid.split("::")[0] not in LOAD_TEST_FILES:
             raise pytest.UsageError(f"{item.nodeid} is marked alone: add its file to LOAD_TEST_FILES "
-                                    "(app/runtime/deploy/steps.py), or `fab tests` never runs it")
+                                    "(app/runtime/testsuite.py), or `fab tests` never runs it")
     if hasattr(config, "workerinput"):  # a run in one process keeps the files' order: quick failures come first
         items.sort(key=_rank)
 

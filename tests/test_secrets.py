@@ -11,7 +11,7 @@ from dotenv import dotenv_values
 from app.config import DEV_DASHBOARD_PASSWORD, DEV_SECRET_KEY, Config, ConfigError
 from app.runtime.deploy.environments import Environment
 from app.runtime.deploy.layout import Layout
-from app.runtime.deploy.steps import env_file
+from app.runtime.deploy.provision import env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SHAPES = [
