@@ -1,5 +1,6 @@
 """Helpers for tests: skipping or failing without real programs (nginx, Varnish, sshd, Chromium...),
-reading the dashboard's error replies, the sockets a process listens on, and runs of free ports."""
+reading the dashboard's error replies, the sockets a process listens on, runs of free ports, and the talks
+the ledger waits to recount."""
 import contextlib
 import html
 import os
@@ -9,6 +10,8 @@ import socket
 from pathlib import Path
 
 import pytest
+
+from app.counts import ledger
 
 SYSTEM_DIRS = "/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -38,10 +41,8 @@ def error_text(reply):
 
 def waiting_for_recount(app):
     """The talks the app's files ask a recount of: failed writes' and those of votes whose process died, sorted."""
-    folder = Path(app.config["DATA_DIR"]) / f"counts-{app.config['DB_NAME']}"
-    names = os.listdir(folder) if folder.exists() else []
-    return sorted(name.split(".")[-2] for name in names
-                  if name.endswith(".recount") or not Path(f"/proc/{name.split('.')[0]}").exists())
+    with app.app_context():
+        return ledger.waiting()
 
 
 def listening_tcp_sockets():

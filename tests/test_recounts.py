@@ -4,9 +4,11 @@ import signal
 
 import mongomock
 import pytest
+from click.testing import CliRunner
 from pymongo.errors import AutoReconnect
 
 from app import create_app
+from app.cli import main
 from app.counts import ledger
 from app.counts.ledger import tally
 from app.store import talks, users, votes
@@ -193,3 +195,18 @@ def test_apps_keep_no_file_open(tmp_path):
             speaker = users.register(f"s{n}@example.org", "12345678", "Speaker", SIGNALS)
             assert ledger.cast(speaker, talks.create(speaker, "T", "D"), True, SIGNALS) == (True, 1)
     assert open_files() == before
+
+
+def test_a_dry_tally_names_the_drift_the_site_is_about_to_repair(app, talk, voter, count_fails, monkeypatch):
+    with pytest.raises(AutoReconnect):
+        ledger.cast(voter, talk, True, SIGNALS)  # the vote is stored, its count never moved
+    monkeypatch.undo()  # the database answers again
+    for name, setting in (("MONGO_URI", "MONGO_URI"), ("LT_DB_NAME", "DB_NAME"), ("LT_DATA_DIR", "DATA_DIR")):
+        monkeypatch.setenv(name, str(app.config[setting]))
+    report = CliRunner().invoke(main, ["tally", "--dry-run"]).output
+    assert f"{talk}: stored 0, counted 1\n1 talk(s) drifted\n" in report
+    assert "1 talk(s) wait for the recount the site makes by itself on its next requests" in report
+    assert report.rstrip().endswith(talk)
+    settle(app)
+    ledger.repair()
+    assert CliRunner().invoke(main, ["tally", "--dry-run"]).output == "0 talk(s) drifted\n"

@@ -217,6 +217,11 @@ def tally(fix=True):
     return drift
 
 
+def waiting():
+    """The talks a repair will recount, sorted, once per file: those failed writes and dead processes left."""
+    return sorted(talk for talk, _, alive in _files() if not alive)
+
+
 def _settled(path, since):
     """Whether this request to recount is SETTLE seconds older than `since` (False if another repair removed it)."""
     try:
