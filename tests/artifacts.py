@@ -14,9 +14,16 @@ def screenshot(target, name, **options):
         target.screenshot(path=ARTIFACTS / name, **options)
 
 
+def whole_page(page, name):
+    """The whole page as artifacts/NAME, scrolled to the top first (else a sticky bar lands mid-page)."""
+    if wanted:
+        page.evaluate("window.scrollTo(0, 0)")
+        screenshot(page, name, full_page=True)
+
+
 def from_the_top(page, name):
     """The first screen (NAME.png) and the whole page (NAME-full.png), scrolled to the top first."""
     if wanted:
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, f"{name}.png")
-        screenshot(page, f"{name}-full.png", full_page=True)
+        whole_page(page, f"{name}-full.png")

@@ -45,13 +45,6 @@ def organizer(event_url, new_context):
     return page
 
 
-def screenshot(page, name):
-    """A full-page screenshot from the top (scrolled, the sticky bar would land mid-page)."""
-    if artifacts.wanted:
-        page.evaluate("window.scrollTo(0, 0)")
-        artifacts.screenshot(page, name, full_page=True)
-
-
 def assert_accessible(page):
     for scheme in ("light", "dark"):
         assert axe_violations(page, scheme) == [], f"{page.url} in {scheme}"
@@ -75,14 +68,14 @@ def test_accept_the_top_n_deciding_the_tie(organizer, event_url):
     expect(page.locator(".note.warning").first).to_contain_text("Voting is still open")
     assert_accessible(page)
     page.get_by_label("Tied C").check()
-    screenshot(page, "organizer-01-accept-top-n.png")
+    artifacts.whole_page(page, "organizer-01-accept-top-n.png")
     page.get_by_role("button", name="Accept the chosen talks").click()
 
     accepted = page.locator("table.ranking tr.accepted .title")
     expect(accepted).to_have_text(["Clear winner", "Tied C"])
     expect(page.locator("table.audit tbody tr").first).to_contain_text("accept top 2")
     expect(page.locator("table.audit tbody tr").first).to_contain_text("chose Tied C over Tied B")
-    screenshot(page, "organizer-02-accepted.png")
+    artifacts.whole_page(page, "organizer-02-accepted.png")
     assert page.errors == []
 
 
@@ -95,7 +88,7 @@ def test_switching_the_phase_asks_first(organizer, event_url):
     page.get_by_role("button", name="Close voting…").click()
     expect(page.get_by_role("heading", level=2).first).to_have_text("Switch from voting to closed?")
     assert_accessible(page)
-    screenshot(page, "organizer-03-phase-confirm.png")
+    artifacts.whole_page(page, "organizer-03-phase-confirm.png")
     page.get_by_role("link", name="Cancel").click()
     expect(page.locator("#phase")).to_have_text("voting")
 
@@ -109,7 +102,7 @@ def test_tell_speakers_refused_while_voting_then_sent(organizer, event_url, inbo
     page.goto(event_url + "speakers")
     expect(page.locator("#refusal")).to_contain_text("Voting is still open (phase: voting)")
     expect(page.get_by_role("button", name="Send", exact=False)).to_have_count(0)
-    screenshot(page, "organizer-04-tell-speakers-refused.png")
+    artifacts.whole_page(page, "organizer-04-tell-speakers-refused.png")
 
     switch_phase(page, event_url, "Close voting…", "closed")
     page.goto(event_url + "speakers")
@@ -125,7 +118,7 @@ def test_tell_speakers_refused_while_voting_then_sent(organizer, event_url, inbo
     expect(page.locator("table.mails")).to_contain_text("On stage at PyCon: Clear winner")
     page.get_by_role("button", name="Save the wording").click()
     assert_accessible(page)
-    screenshot(page, "organizer-05-tell-speakers.png")
+    artifacts.whole_page(page, "organizer-05-tell-speakers.png")
     page.once("dialog", lambda dialog: dialog.accept())  # dashboard.js asks before sending
     page.get_by_role("button", name="Send 4 emails").click()
     expect(page.get_by_role("heading", name="Sent 4 emails")).to_be_visible()
@@ -156,7 +149,7 @@ def test_running_order_by_keyboard(organizer, event_url):
     expect(rows).to_have_text(["Tied B", "Tied C", "Clear winner"])
     expect(page.get_by_role("button", name="Move “Clear winner” up")).to_be_focused()  # down is disabled now
     assert_accessible(page)
-    screenshot(page, "organizer-06-programme.png")
+    artifacts.whole_page(page, "organizer-06-programme.png")
     with page.expect_download() as download:
         page.get_by_role("link", name="programme.csv").click()
     assert download.value.suggested_filename == "pycon-2026-03-14-programme.csv"
