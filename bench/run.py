@@ -124,7 +124,7 @@ def _for_seconds(seconds, concurrency, step, server_pid):
     return round(calls / (time.perf_counter() - started), 1), round(1000 * (cpu_seconds(server_pid) - cpu) / calls, 3)
 
 
-def single_op_rps(mongo, seconds, concurrency=16):
+def single_writes(mongo, seconds, concurrency=16):
     """The embedded server's rate of one simple write (an `$inc` by _id, like a vote's count update) from
     `concurrency` threads, and its CPU ms per write: what a vote's three commands are measured against."""
     client = MongoClient(mongo.uri)
@@ -137,9 +137,9 @@ def single_op_rps(mongo, seconds, concurrency=16):
     return figures
 
 
-def vote_commands_rps(app, plans, seconds, server_pid):
+def vote_commands(app, plans, seconds, server_pid):
     """Votes per second when only a vote's database commands run (the voter, then ledger.cast), from one
-    thread per plan with the same client as single_op_rps: the round trips without HTTP, Flask and the
+    thread per plan with the same client as single_writes: the round trips without HTTP, Flask and the
     web servers, which on this 2-core machine take most of the CPU from the database; and the database's
     CPU ms per vote."""
     signals = {"ip": "127.0.0.1", "ua": "bench", "fingerprint": None}
@@ -236,9 +236,9 @@ def measure(tmp, quick):
                 comparison[name] = load.hammer(f"http://127.0.0.1:{port}", "/api/vote/action/",
                                                toggle_plans(voters, talks, 16, 10 if quick else 25, 7))
         results["votes_vs_original"] = comparison
-        results["single_op_rps"], results["single_op_db_cpu_ms"] = single_op_rps(mongo, seconds)
+        results["single_op_rps"], results["single_op_db_cpu_ms"] = single_writes(mongo, seconds)
         app = create_app()
-        results["vote_commands_rps"], results["vote_db_cpu_ms"] = vote_commands_rps(
+        results["vote_commands_rps"], results["vote_db_cpu_ms"] = vote_commands(
             app, vote_plans(voters, talks, 16, 1000, 16), seconds, mongo.process.pid)
         app.extensions["mongo"].close()
         results["bulk"] = bulk_figures(mongo.uri, tmp / "bulk-www")

@@ -236,18 +236,18 @@ def repair():
     A dead process's file becomes a request to recount, dated now; a request stays until a recount after
     it has settled finds its talk exact, so a write the server applies late is counted too."""
     started = time.time()
-    waiting = {}
+    requests = {}
     for talk, path, alive in _files():
         if alive:
             continue
         if path.suffix == f".{VOTING}":
             dead, path = path, _note(talk)
             dead.unlink(missing_ok=True)  # after the request exists, so a crash here leaves one of the two
-        waiting.setdefault(talk, []).append(path)
-    if not waiting:
+        requests.setdefault(talk, []).append(path)
+    if not requests:
         return True
-    unsure = _recount(waiting)[1]
-    for talk, paths in waiting.items():
+    unsure = _recount(requests)[1]
+    for talk, paths in requests.items():
         if talk not in unsure:
             for path in paths:
                 if _settled(path, started):
